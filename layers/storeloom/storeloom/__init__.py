@@ -1,0 +1,3 @@
+"""Storeloom: ecommerce marketing-automation infrastructure for AWS SAM."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""One adapter per commerce platform. Nothing after the ingest worker imports these modules."""

@@ -1,0 +1,51 @@
+"""Webhook signature checks, kept apart from the adapters so the receiver's hot path imports no model.
+
+Each check compares over the raw request bytes in constant time (PLATFORMS.md C1, C2, C8).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+
+SignatureCheck = Callable[[bytes, Mapping[str, str], str], bool]
+
+
+def _base64_hmac_sha256(body: bytes, secret: str) -> bytes:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+
+
+def _header_matches(body: bytes, headers: Mapping[str, str], header: str, secret: str) -> bool:
+    given = headers.get(header)
+    if not given or not secret:
+        return False
+    return hmac.compare_digest(_base64_hmac_sha256(body, secret), given.strip().encode())
+
+
+def verify_shopify(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+    """X-Shopify-Hmac-SHA256: base64 HMAC-SHA256 of the raw body with the app's client secret."""
+    return _header_matches(body, headers, "x-shopify-hmac-sha256", secret)
+
+
+def verify_woocommerce(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+    """X-WC-Webhook-Signature: base64 HMAC-SHA256 of the raw body with the webhook's secret."""
+    return _header_matches(body, headers, "x-wc-webhook-signature", secret)
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The signature both Shopify and WooCommerce would send for ``body``: for demos, fakes and tests."""
+    return _base64_hmac_sha256(body, secret).decode()
+
+
+SIGNATURE_CHECKS: dict[str, SignatureCheck] = {
+    "shopify": verify_shopify,
+    "woocommerce": verify_woocommerce,
+}
+
+# The header that carries the topic, and the headers worth keeping with the archived body.
+TOPIC_HEADERS: dict[str, str] = {
+    "shopify": "x-shopify-topic",
+    "woocommerce": "x-wc-webhook-topic",
+}
