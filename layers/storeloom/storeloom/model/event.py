@@ -10,7 +10,16 @@ from typing import Any
 from pydantic import model_validator
 
 from storeloom.model.entities import ENTITY_CLASSES, Entity
-from storeloom.model.types import Action, CanonicalModel, EntityType, Id, Platform, Source, UtcDatetime, format_utc
+from storeloom.model.types import (
+    Action,
+    CanonicalModel,
+    EntityType,
+    Id,
+    Platform,
+    Source,
+    UtcDatetime,
+    format_utc,
+)
 
 _EVENT_NAMESPACE = uuid.UUID("6f1b7c52-5d0e-4b8e-9a57-3c0f4e1d2a90")
 

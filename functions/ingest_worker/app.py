@@ -1,0 +1,26 @@
+"""SQS event source: normalize, dedupe, upsert and publish each message; report partial failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storeloom import bootstrap
+from storeloom.ingest.sqs_batch import process_sqs_batch
+
+logger = Logger(service="ingest_worker")
+metrics = Metrics(namespace="Storeloom", service="ingest_worker")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response, result = process_sqs_batch(event, bootstrap.ingest_service())
+    for outcome, count in result.counts().items():
+        metrics.add_metric(name=f"events_{outcome}", unit=MetricUnit.Count, value=count)
+    for message_id, reason in result.errors.items():
+        logger.warning("message will be retried", extra={"message_id": message_id, "reason": reason})
+    return response

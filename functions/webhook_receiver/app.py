@@ -1,0 +1,40 @@
+"""Function URL: POST /webhooks/{platform}/{store_id}. Verify, archive, enqueue, answer fast."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storeloom import bootstrap
+from storeloom.ingest.receiver import WebhookRejected
+
+logger = Logger(service="webhook_receiver")
+app = LambdaFunctionUrlResolver()
+
+
+@app.post("/webhooks/<platform>/<store_id>")
+def receive_webhook(platform: str, store_id: str) -> Response[Any]:
+    event = app.current_event
+    body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
+    receipt = bootstrap.webhook_receiver().receive(platform, store_id, event.headers, body)
+    logger.info(
+        "webhook accepted", extra={"store_id": store_id, "topic": receipt.topic, "raw_ref": receipt.raw_ref}
+    )
+    return Response(200, content_types.APPLICATION_JSON, {"status": "accepted", "raw_ref": receipt.raw_ref})
+
+
+@app.exception_handler(WebhookRejected)
+def reject(error: WebhookRejected) -> Response[Any]:
+    logger.warning("webhook rejected", extra={"code": error.code, "path": app.current_event.path})
+    return Response(
+        error.status, content_types.APPLICATION_JSON, {"error": error.code, "message": str(error)}
+    )
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,94 @@
+"""The Stores table and each store's secrets in Secrets Manager."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+
+@dataclass(frozen=True)
+class StoreRecord:
+    store_id: str
+    platform: str
+    api_url: str
+    secret_arn: str
+    poll_interval_minutes: int = 15
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoreSecrets:
+    """The webhook secrets (current first; an older one stays valid during a rotation) and API keys."""
+
+    webhook_secrets: tuple[str, ...] = ()
+    api_key: str | None = None
+    api_secret: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "webhook_secrets": list(self.webhook_secrets)})
+
+    @classmethod
+    def from_json(cls, text: str) -> StoreSecrets:
+        data = json.loads(text)
+        return cls(tuple(data.get("webhook_secrets") or ()), data.get("api_key"), data.get("api_secret"))
+
+
+class DynamoStoreRegistry:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    def get(self, store_id: str) -> StoreRecord | None:
+        item = self._client.get_item(TableName=self._table, Key={"store_id": {"S": store_id}}).get("Item")
+        return _record_of(item) if item else None
+
+    def put(self, record: StoreRecord) -> None:
+        item: dict[str, Any] = {
+            "store_id": {"S": record.store_id},
+            "platform": {"S": record.platform},
+            "api_url": {"S": record.api_url},
+            "secret_arn": {"S": record.secret_arn},
+            "poll_interval_minutes": {"N": str(record.poll_interval_minutes)},
+        }
+        if record.extra:
+            item["extra"] = {"M": {k: {"S": v} for k, v in record.extra.items()}}
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def all(self) -> list[StoreRecord]:
+        pages = self._client.get_paginator("scan").paginate(TableName=self._table)
+        return [_record_of(item) for page in pages for item in page.get("Items", [])]
+
+
+def _record_of(item: dict[str, Any]) -> StoreRecord:
+    extra = {k: v["S"] for k, v in item.get("extra", {}).get("M", {}).items()}
+    return StoreRecord(
+        store_id=item["store_id"]["S"],
+        platform=item["platform"]["S"],
+        api_url=item["api_url"]["S"],
+        secret_arn=item["secret_arn"]["S"],
+        poll_interval_minutes=int(item.get("poll_interval_minutes", {}).get("N", "15")),
+        extra=extra,
+    )
+
+
+class SecretsManagerVault:
+    """Store secrets in Secrets Manager; reads go through Powertools' cached provider."""
+
+    def __init__(self, client: Any, cache_seconds: int = 300) -> None:
+        self._client = client
+        self._provider = SecretsProvider(boto3_client=client)
+        self._cache_seconds = cache_seconds
+
+    def read(self, secret_arn: str) -> StoreSecrets:
+        text = self._provider.get(secret_arn, max_age=self._cache_seconds)
+        return StoreSecrets.from_json(str(text))
+
+    def create_or_update(self, name: str, secrets: StoreSecrets) -> str:
+        try:
+            arn: str = self._client.create_secret(Name=name, SecretString=secrets.to_json())["ARN"]
+        except self._client.exceptions.ResourceExistsException:
+            arn = self._client.put_secret_value(SecretId=name, SecretString=secrets.to_json())["ARN"]
+        return arn
