@@ -1,0 +1,28 @@
+"""Which adapter serves which platform. The ingest worker, the poller and the CLI look adapters up here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from storeloom.platforms.base import PlatformAdapter
+from storeloom.platforms.shopify import ShopifyAdapter
+from storeloom.platforms.woocommerce import WooCommerceAdapter
+
+_ADAPTERS: dict[str, Callable[..., PlatformAdapter]] = {
+    "shopify": ShopifyAdapter,
+    "woocommerce": WooCommerceAdapter,
+}
+SUPPORTED_PLATFORMS: tuple[str, ...] = tuple(_ADAPTERS)
+
+
+class UnknownPlatform(ValueError):
+    """A platform name no adapter serves."""
+
+
+def get_adapter(platform: str, currency: str | None = None) -> PlatformAdapter:
+    """The adapter for ``platform``. ``currency`` is the store's currency, for payloads that name none."""
+    adapter_class = _ADAPTERS.get(platform.strip().lower())
+    if adapter_class is None:
+        supported = ", ".join(SUPPORTED_PLATFORMS)
+        raise UnknownPlatform(f"platform: {platform!r} has no adapter (supported: {supported})")
+    return adapter_class(currency=currency)

@@ -1,0 +1,129 @@
+"""The Shopify adapter: webhook topics and REST resources -> CommerceEvents (PLATFORMS.md C1).
+
+One payload gives one event for its primary entity. An order's embedded customer is not emitted as a
+customer event: it is a partial copy (no consent or tags in some topics) with the same ``updated_at`` as
+the full customer record, so it would share that version's idempotency key and could win the dedupe.
+
+``refunds/create``: a refund alone cannot build an order version (no totals, statuses or updated_at), and
+Shopify sends ``orders/updated`` for the same change. The adapter therefore emits no event for it, logs
+why, and exposes the order id through ``refund_order_id`` so the ingest worker may trigger a re-poll.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from storeloom.model import CommerceEvent, Entity
+from storeloom.model.types import Action, EntityType
+from storeloom.platforms.base import NormalizationError, NormalizeContext, UnsupportedTopic
+from storeloom.platforms.envelope import action_for, deleted_event, entity_event, unwrap
+from storeloom.platforms.shopify.mapping import map_cart, map_order
+from storeloom.platforms.shopify.resources import map_customer, map_inventory_level, map_product
+from storeloom.platforms.timeparse import optional_id
+
+log = logging.getLogger(__name__)
+
+Mapper = Callable[[Mapping[str, Any], str | None, str | None], Entity]
+
+TOPIC_ENTITY: dict[str, EntityType] = {
+    **{f"orders/{verb}": "order" for verb in ("create", "updated", "paid", "cancelled", "fulfilled")},
+    "orders/partially_fulfilled": "order",
+    "orders/delete": "order",
+    "checkouts/create": "cart",
+    "checkouts/update": "cart",
+    **{f"customers/{verb}": "customer" for verb in ("create", "update", "delete", "enable", "disable")},
+    **{f"products/{verb}": "product" for verb in ("create", "update", "delete")},
+    "inventory_levels/update": "inventory_level",
+    "inventory_levels/connect": "inventory_level",
+}
+REFUND_TOPIC = "refunds/create"
+
+MAPPERS: dict[EntityType, Mapper] = {
+    "order": map_order,
+    "cart": map_cart,
+    "customer": map_customer,
+    "product": map_product,
+    "inventory_level": map_inventory_level,
+}
+# (singular, plural) REST envelope keys per entity, e.g. {"order": {...}} / {"orders": [...]}.
+ENVELOPES: dict[EntityType, tuple[str, str]] = {
+    "order": ("order", "orders"),
+    "cart": ("checkout", "checkouts"),
+    "customer": ("customer", "customers"),
+    "product": ("product", "products"),
+    "inventory_level": ("inventory_level", "inventory_levels"),
+}
+# Names the poller may use for a REST resource, mapped to the canonical entity type.
+RESOURCE_ALIASES: dict[str, EntityType] = {
+    **{name: name for name in MAPPERS},
+    "orders": "order",
+    "checkout": "cart",
+    "checkouts": "cart",
+    "abandoned_checkouts": "cart",
+    "customers": "customer",
+    "products": "product",
+    "inventory_levels": "inventory_level",
+}
+
+
+class ShopifyAdapter:
+    """PlatformAdapter for Shopify. ``currency`` is the store's currency, used where a payload names none
+    (product variant prices); without it such prices are left out rather than guessed."""
+
+    platform = "shopify"
+    topics: frozenset[str] = frozenset({*TOPIC_ENTITY, REFUND_TOPIC})
+
+    def __init__(self, currency: str | None = None) -> None:
+        self.currency = currency
+
+    def topic_from_headers(self, headers: Mapping[str, str]) -> str | None:
+        topic = headers.get("x-shopify-topic")
+        return topic.strip() if topic else None
+
+    def platform_event_id(self, headers: Mapping[str, str]) -> str | None:
+        """X-Shopify-Event-Id dedupes fan-out across subscriptions; Webhook-Id only retries (C1)."""
+        value = headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id")
+        return value.strip() if value else None
+
+    def normalize(self, topic: str, payload: Any, context: NormalizeContext) -> list[CommerceEvent]:
+        if topic == REFUND_TOPIC:
+            log.info("refunds/create carries no order version; orders/updated does", extra={"topic": topic})
+            return []
+        entity_type = TOPIC_ENTITY.get(topic)
+        if entity_type is None:
+            raise UnsupportedTopic(f"topic: shopify topic {topic!r} is not supported")
+        action = action_for(topic)
+        if action == "deleted":
+            return [deleted_event(self.platform, entity_type, payload, context)]
+        return self._events(entity_type, payload, action, context, topic)
+
+    def normalize_resource(
+        self, entity_type: str, item: Mapping[str, Any], context: NormalizeContext
+    ) -> list[CommerceEvent]:
+        """One polled REST item (or its envelope) of a canonical entity type; the action is ``updated``."""
+        canonical = RESOURCE_ALIASES.get(entity_type)
+        if canonical is None:
+            raise NormalizationError(f"entity_type: {entity_type!r} is not a Shopify resource")
+        return self._events(canonical, item, "updated", context, None)
+
+    def refund_order_id(self, payload: Any) -> str | None:
+        """The order a refunds/create payload belongs to, so the caller can re-fetch that order."""
+        refund = payload.get("refund", payload) if isinstance(payload, Mapping) else None
+        return optional_id(refund.get("order_id")) if isinstance(refund, Mapping) else None
+
+    def _events(
+        self,
+        entity_type: EntityType,
+        payload: Any,
+        action: Action,
+        context: NormalizeContext,
+        topic: str | None,
+    ) -> list[CommerceEvent]:
+        singular, plural = ENVELOPES[entity_type]
+        mapper = MAPPERS[entity_type]
+        return [
+            entity_event(self.platform, entity_type, mapper(item, self.currency, topic), action, context)
+            for item in unwrap(payload, singular, plural)
+        ]
