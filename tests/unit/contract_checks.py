@@ -10,10 +10,19 @@ from typing import Any
 from storeloom.model import CommerceEvent
 
 DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
-PAYMENT = {"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided", "failed"}
-FULFILLMENT = {"unfulfilled", "partial", "fulfilled"}
-CONSENT = {"subscribed", "not_subscribed", "unsubscribed", "pending", "unknown"}
-VOCABULARIES = {
+PAYMENT: set[str | None] = {
+    "pending",
+    "authorized",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+    "failed",
+}
+FULFILLMENT: set[str | None] = {"unfulfilled", "partial", "fulfilled"}
+CONSENT: set[str | None] = {"subscribed", "not_subscribed", "unsubscribed", "pending", "unknown"}
+VOCABULARIES: dict[str, set[str | None]] = {
     "payment_status": PAYMENT,
     "fulfillment_status": FULFILLMENT | {None},
     "email_consent": CONSENT,
@@ -58,5 +67,7 @@ def _check_field(key: str, value: Any, path: str) -> None:
 
 def _check_money(value: dict[str, Any], path: str) -> None:
     amount = value["amount"]
-    assert isinstance(amount, str) and DECIMAL.match(amount), f"{path}: amount not a decimal string: {amount!r}"
+    assert isinstance(amount, str) and DECIMAL.match(amount), (
+        f"{path}: amount not a decimal string: {amount!r}"
+    )
     assert re.fullmatch(r"[A-Z]{3}", value["currency"]), f"{path}: bad currency {value['currency']!r}"

@@ -70,22 +70,24 @@ REJECTED = {
     "shopify/webhook_orders_updated.json": "financial_status",
     "woocommerce/legacy_v3_customers_list.json": "date_modified_gmt",
 }
+STORE_API = "Store API (storefront session), not an admin resource"
+WOO_REFUND = "refunds show in the order's refunds; order.updated follows"
 SKIPPED = {
     "shopify/rest_2025_07_refunds_list.json": "refund list (REST): refunds are read through their order",
     "shopify/rest_2025_07_transactions_list.json": "transactions are not a canonical entity",
     "shopify/rest_carts_list_legacy.json": "carts/* payloads name no currency; checkouts carry the cart",
     "shopify/webhook_carts_update_empty_cart.json": "carts/* topics unsupported; checkouts carry the cart",
     "shopify/rest_draft_order_cad_discount.json": "draft orders are not orders until completed",
-    "woocommerce/legacy_v3_webhook_delivery_action_add_to_cart.json": "a webhook delivery log, not a resource",
+    "woocommerce/legacy_v3_webhook_delivery_action_add_to_cart.json": "a delivery log, not a resource",
     "woocommerce/rest_v3_coupons_list.json": "coupons are not a canonical entity",
     "woocommerce/rest_v3_order_notes_list.json": "order notes are not a canonical entity",
-    "woocommerce/rest_v3_order_refund_single.json": "refunds show in the order's refunds; order.updated follows",
-    "woocommerce/rest_v3_order_refunds_list.json": "refunds show in the order's refunds; order.updated follows",
+    "woocommerce/rest_v3_order_refund_single.json": WOO_REFUND,
+    "woocommerce/rest_v3_order_refunds_list.json": WOO_REFUND,
     "woocommerce/rest_v3_product_variations_list.json": "variations are not mapped yet (variable products)",
-    "woocommerce/store_api_cart_items_list.json": "Store API (storefront session), not an admin resource",
-    "woocommerce/store_api_cart_with_coupon.json": "Store API (storefront session), not an admin resource",
-    "woocommerce/store_api_checkout_draft.json": "Store API (storefront session), not an admin resource",
-    "woocommerce/store_api_checkout_processed_on_hold.json": "Store API (storefront session), not an admin resource",
+    "woocommerce/store_api_cart_items_list.json": STORE_API,
+    "woocommerce/store_api_cart_with_coupon.json": STORE_API,
+    "woocommerce/store_api_checkout_draft.json": STORE_API,
+    "woocommerce/store_api_checkout_processed_on_hold.json": STORE_API,
 }
 
 

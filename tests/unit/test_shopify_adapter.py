@@ -17,7 +17,9 @@ from tests.unit.contract_checks import assert_contract
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopify"
 RECEIVED = datetime(2025, 3, 1, 16, 0, tzinfo=UTC)
-CONTEXT = NormalizeContext(store_id="shop-1", source="webhook", received_at=RECEIVED, platform_event_id="ev-1")
+CONTEXT = NormalizeContext(
+    store_id="shop-1", source="webhook", received_at=RECEIVED, platform_event_id="ev-1"
+)
 
 
 def fixture(name: str) -> Any:
@@ -38,7 +40,11 @@ def test_is_a_platform_adapter_from_the_registry() -> None:
 
 
 def test_headers(adapter: ShopifyAdapter) -> None:
-    headers = {"x-shopify-topic": "orders/create", "x-shopify-webhook-id": "wh-1", "x-shopify-event-id": "ev-9"}
+    headers = {
+        "x-shopify-topic": "orders/create",
+        "x-shopify-webhook-id": "wh-1",
+        "x-shopify-event-id": "ev-9",
+    }
     assert adapter.topic_from_headers(headers) == "orders/create"
     assert adapter.platform_event_id(headers) == "ev-9"
     assert adapter.platform_event_id({"x-shopify-webhook-id": "wh-1"}) == "wh-1"
@@ -113,7 +119,9 @@ def test_payment_status(adapter: ShopifyAdapter, changes: dict[str, Any], topic:
         ({"total_price": "12,50"}, "total_price"),
     ],
 )
-def test_bad_required_fields_name_the_field(adapter: ShopifyAdapter, changes: dict[str, Any], field: str) -> None:
+def test_bad_required_fields_name_the_field(
+    adapter: ShopifyAdapter, changes: dict[str, Any], field: str
+) -> None:
     with pytest.raises(NormalizationError, match=rf"^{field}\b"):
         adapter.normalize("orders/updated", {**fixture("orders_create.json"), **changes}, CONTEXT)
 
@@ -192,9 +200,9 @@ def test_refund_emits_nothing_but_names_the_order(adapter: ShopifyAdapter) -> No
 
 
 def test_unknown_topic_and_resource(adapter: ShopifyAdapter) -> None:
-    with pytest.raises(UnsupportedTopic, match="^topic"):
+    with pytest.raises(UnsupportedTopic, match=r"^topic"):
         adapter.normalize("shop/update", {}, CONTEXT)
-    with pytest.raises(NormalizationError, match="^entity_type"):
+    with pytest.raises(NormalizationError, match=r"^entity_type"):
         adapter.normalize_resource("transactions", {}, CONTEXT)
-    with pytest.raises(NormalizationError, match="^order"):
+    with pytest.raises(NormalizationError, match=r"^order"):
         adapter.normalize("orders/create", "not an object", CONTEXT)

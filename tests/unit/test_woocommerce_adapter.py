@@ -64,11 +64,19 @@ def test_processing_order_uses_gmt_times_and_exact_money(adapter: WooCommerceAda
         ("failed", "failed", None),
     ],
 )
-def test_status_table(adapter: WooCommerceAdapter, status: str, payment: str, fulfillment: str | None) -> None:
-    [event] = adapter.normalize("order.updated", {**fixture("order_processing.json"), "status": status}, CONTEXT)
+def test_status_table(
+    adapter: WooCommerceAdapter, status: str, payment: str, fulfillment: str | None
+) -> None:
+    [event] = adapter.normalize(
+        "order.updated", {**fixture("order_processing.json"), "status": status}, CONTEXT
+    )
     order = event.entity
     assert isinstance(order, Order)
-    assert (order.payment_status, order.fulfillment_status, order.cancelled_at) == (payment, fulfillment, None)
+    assert (order.payment_status, order.fulfillment_status, order.cancelled_at) == (
+        payment,
+        fulfillment,
+        None,
+    )
 
 
 def test_cancelled_sets_cancelled_at_to_the_modified_time(adapter: WooCommerceAdapter) -> None:
@@ -144,14 +152,14 @@ def test_deleted_payload_is_just_an_id(adapter: WooCommerceAdapter, topic: str) 
 def test_restored_is_an_update_and_resources_normalize(adapter: WooCommerceAdapter) -> None:
     [event] = adapter.normalize("product.restored", fixture("product_simple.json"), CONTEXT)
     assert event.action == "updated"
-    events = adapter.normalize_resource("orders", [fixture("order_processing.json")] * 2, CONTEXT)
+    events = adapter.normalize_resource("orders", {"orders": [fixture("order_processing.json")] * 2}, CONTEXT)
     assert len(events) == 2 and events[0].event_id == events[1].event_id
 
 
 def test_unsupported(adapter: WooCommerceAdapter) -> None:
-    with pytest.raises(UnsupportedTopic, match="^topic"):
+    with pytest.raises(UnsupportedTopic, match=r"^topic"):
         adapter.normalize("coupon.created", {}, CONTEXT)
-    with pytest.raises(NormalizationError, match="^id"):
+    with pytest.raises(NormalizationError, match=r"^id"):
         adapter.normalize("order.deleted", {}, CONTEXT)
-    with pytest.raises(NormalizationError, match="^entity_type"):
+    with pytest.raises(NormalizationError, match=r"^entity_type"):
         adapter.normalize_resource("cart", {}, CONTEXT)
