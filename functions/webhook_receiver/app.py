@@ -27,7 +27,7 @@ def receive_webhook(platform: str, store_id: str) -> Response[Any]:
     return Response(200, content_types.APPLICATION_JSON, {"status": "accepted", "raw_ref": receipt.raw_ref})
 
 
-@app.exception_handler(WebhookRejected)
+@app.exception_handler(WebhookRejected)  # type: ignore[untyped-decorator]
 def reject(error: WebhookRejected) -> Response[Any]:
     logger.warning("webhook rejected", extra={"code": error.code, "path": app.current_event.path})
     return Response(

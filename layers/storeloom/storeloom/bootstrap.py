@@ -6,7 +6,7 @@ a deployed stack and the moto-backed local stack.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from storeloom.ingest.service import IngestService
 
 
-@lru_cache(maxsize=None)
+@cache
 def aws_client(service: str) -> Any:
     return boto3.client(service)  # type: ignore[call-overload]
 

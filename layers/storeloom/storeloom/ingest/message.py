@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from storeloom.model.types import Source, UtcDatetime

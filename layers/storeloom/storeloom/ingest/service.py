@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from storeloom.ingest.message import IngestMessage
 from storeloom.ingest.ports import DedupeLedger, DoneMark, EntityWriter, EventPublisher, RawArchive
 from storeloom.model import CommerceEvent
 from storeloom.platforms.base import NormalizeContext, PlatformAdapter
+from storeloom.platforms.timeparse import loads
 
 EventOutcome = Literal["applied", "stale", "duplicate", "in_progress"]
 AdapterLookup = Callable[[str], PlatformAdapter]
@@ -74,7 +74,7 @@ class IngestService:
         return results
 
     def flush(self, batch: BatchResult) -> None:
-        """Publish the batch's applied events, then record every outcome; failed publishes fail their message."""
+        """Publish applied events, then record every outcome; a failed publish fails its message."""
         fresh = [r for r in batch.results if r.outcome in ("applied", "stale")]
         applied = [r.event for r in fresh if r.outcome == "applied"]
         failed_event_ids = set(self.publisher.publish(applied)) if applied else set()
@@ -88,7 +88,7 @@ class IngestService:
 
     def normalize(self, message: IngestMessage) -> list[CommerceEvent]:
         adapter = self.adapters(message.platform)
-        payload = json.loads(self._body_of(message))
+        payload = loads(self._body_of(message))
         context = NormalizeContext(
             store_id=message.store_id,
             source=message.source,

@@ -31,7 +31,7 @@ def process_sqs_batch(event: dict[str, Any], service: IngestService) -> tuple[di
     with processor(records=event.get("Records", []), handler=stage_record):
         processor.process()
     service.flush(batch)
-    response: dict[str, Any] = processor.response()
+    response: dict[str, Any] = dict(processor.response())
     already_failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
     for message_id in sorted(batch.failed_message_ids - already_failed):
         response["batchItemFailures"].append({"itemIdentifier": message_id})

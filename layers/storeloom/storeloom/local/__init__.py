@@ -1,1 +1,1 @@
-"""The embedded local stack: moto in server mode, provisioned from template.yaml, running the real handlers."""
+"""The embedded local stack: moto in server mode, provisioned from template.yaml, real handlers."""

@@ -36,7 +36,7 @@ def create_table(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None
 
 def create_queue(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     name = p.resolver.resolve(props.get("QueueName")) or p.physical_name(logical_id)
-    attributes = {
+    attributes: dict[str, str] = {
         key: str(p.resolver.resolve(props[key]))
         for key in (
             "VisibilityTimeout",

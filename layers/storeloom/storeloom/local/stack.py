@@ -53,8 +53,11 @@ def use_local_credentials(endpoint: str) -> None:
 
 
 class LocalStack:
-    def __init__(self, root: Path | None = None, aws_port: int = 0, webhook_port: int = 0) -> None:
+    def __init__(
+        self, root: Path | None = None, aws_port: int = 0, webhook_port: int = 0, quiet: bool = False
+    ) -> None:
         self.root = root or project_root()
+        self.quiet = quiet
         self.aws_port = aws_port or free_port()
         self.webhook_port = webhook_port or free_port()
         self.aws_endpoint_url = f"http://127.0.0.1:{self.aws_port}"
@@ -72,6 +75,9 @@ class LocalStack:
         use_local_credentials(self.aws_endpoint_url)
         self.stack = Provisioner(self.root, self.client, STACK_NAME, self.webhook_base_url).provision()
         os.environ.update(self.stack.environment())
+        if self.quiet:
+            # The handlers' own logs and metrics would bury a demo's report; errors still show.
+            os.environ.update(POWERTOOLS_LOG_LEVEL="ERROR", POWERTOOLS_METRICS_DISABLED="true")
         _forget_cached_wiring()
         self.invoker = HandlerInvoker(self.root, self.stack)
         self._restore_seam = lambda_seam.install(self.invoker.invoke_by_name)
@@ -85,6 +91,11 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.aws_endpoint_url, region_name=REGION)  # type: ignore[call-overload]
+
+    def stack_env(self, variable: str) -> str:
+        """A resource name as the functions see it in their environment (e.g. STORES_TABLE)."""
+        assert self.stack is not None
+        return self.stack.environment()[variable]
 
     def describe(self) -> dict[str, Any]:
         assert self.stack is not None

@@ -50,7 +50,7 @@ class DynamoEntityStore:
         item = response.get("Item")
         return _entity_of(item) if item else None
 
-    def list(self, store_id: str, entity_type: str) -> Iterator[dict[str, Any]]:
+    def list_all(self, store_id: str, entity_type: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,

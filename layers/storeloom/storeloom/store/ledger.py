@@ -52,7 +52,8 @@ class DynamoLedger:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            old_status = error.response.get("Item", {}).get("status", {}).get("S")
+            old_item: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+            old_status = old_item.get("status", {}).get("S")
             return "in_progress" if old_status == "claimed" else "duplicate"
         return "claimed"
 
