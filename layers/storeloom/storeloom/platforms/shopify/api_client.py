@@ -1,0 +1,143 @@
+"""Shopify Admin REST client for polling: incremental lists, counts and webhook subscriptions (C1).
+
+- ``updated_at_min`` (inclusive) and, for orders, ``status=any`` (the default lists open orders only);
+- ``limit`` up to 250 and cursor pagination through the ``Link: <...page_info=...>; rel="next"`` header
+  (once page_info is set only ``limit`` may accompany it: the filters are fixed by the first request);
+- ``X-Shopify-Shop-Api-Call-Limit: used/size`` feeds the store's rate limiter; 429 + Retry-After retried.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, format_time, parse_time
+from storeloom.polling.http import ApiTransport
+from storeloom.polling.ratelimit import RateLimiter
+
+API_VERSION = "2024-10"
+MAX_LIMIT = 250
+
+
+@dataclass(frozen=True)
+class Resource:
+    path: str
+    key: str
+    topic: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+RESOURCES: dict[str, Resource] = {
+    "orders": Resource("orders.json", "orders", "orders/updated", {"status": "any"}),
+    "customers": Resource("customers.json", "customers", "customers/update"),
+    "products": Resource("products.json", "products", "products/update"),
+    "checkouts": Resource("checkouts.json", "checkouts", "checkouts/update"),
+    "inventory_levels": Resource("inventory_levels.json", "inventory_levels", "inventory_levels/update"),
+}
+WEBHOOK_TOPICS = (
+    "orders/create",
+    "orders/updated",
+    "customers/create",
+    "customers/update",
+    "products/update",
+    "checkouts/create",
+    "checkouts/update",
+    "inventory_levels/update",
+)
+
+
+def read_call_limit(response: httpx.Response, limiter: RateLimiter) -> None:
+    used, _, size = response.headers.get("x-shopify-shop-api-call-limit", "").partition("/")
+    if used.strip().isdigit() and size.strip().isdigit():
+        limiter.observe(float(used), float(size))
+
+
+def position_of(item: dict[str, Any], entity: str) -> Cursor:
+    if entity == "inventory_levels":
+        return Cursor(parse_time(item["updated_at"]), f"{item['inventory_item_id']}:{item['location_id']}")
+    return Cursor(parse_time(item["updated_at"]), str(item["id"]))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    topic: str
+    address: str
+    active: bool = True
+
+
+class ShopifyClient:
+    """``fetch`` is the poller's PlatformSource port; ``transport`` carries the store's limiter."""
+
+    platform = "shopify"
+
+    def __init__(self, api_url: str, access_token: str, transport: ApiTransport, page_size: int = 250):
+        self._base = f"{api_url.rstrip('/')}/admin/api/{API_VERSION}"
+        self._headers = {"X-Shopify-Access-Token": access_token, "Accept": "application/json"}
+        self.transport = transport
+        self.page_size = min(page_size, MAX_LIMIT)
+
+    @property
+    def requests(self) -> int:
+        return self.transport.requests
+
+    def entities(self) -> tuple[str, ...]:
+        return tuple(RESOURCES)
+
+    def topic_for(self, entity: str) -> str:
+        return _resource(entity).topic
+
+    def fetch(self, entity: str, since: datetime, after: Cursor | None, token: str | None) -> ApiPage:
+        resource = _resource(entity)
+        params: dict[str, Any] = {"limit": self.page_size}
+        if token:
+            params["page_info"] = token
+        else:
+            params |= {"updated_at_min": format_time(since), "order": "updated_at asc", **resource.params}
+        before = self.requests
+        response = self._get(resource.path, params)
+        rows = response.json()[resource.key]
+        items = [PolledItem(position_of(row, entity), json.dumps(row)) for row in rows]
+        return ApiPage(items, _next_page_info(response), self.requests - before)
+
+    def count(self, entity: str, since: datetime) -> int | None:
+        resource = _resource(entity)
+        if entity in ("inventory_levels",):
+            return None
+        params = {"updated_at_min": format_time(since), **resource.params}
+        count: int = self._get(resource.path.replace(".json", "/count.json"), params).json()["count"]
+        return count
+
+    def list_webhooks(self) -> list[Subscription]:
+        rows = self._get("webhooks.json", {"limit": MAX_LIMIT}).json()["webhooks"]
+        return [Subscription(str(row["id"]), row["topic"], row["address"]) for row in rows]
+
+    def create_webhook(self, topic: str, address: str) -> Subscription:
+        body = {"webhook": {"topic": topic, "address": address, "format": "json"}}
+        url = f"{self._base}/webhooks.json"
+        row = self.transport.request("POST", url, json=body, headers=self._headers).json()["webhook"]
+        return Subscription(str(row["id"]), row["topic"], row["address"])
+
+    def reactivate_webhook(self, subscription: Subscription) -> Subscription:
+        """Shopify deletes failing subscriptions rather than disabling them, so re-create instead."""
+        return self.create_webhook(subscription.topic, subscription.address)
+
+    def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
+        return self.transport.request("GET", f"{self._base}/{path}", params=params, headers=self._headers)
+
+
+def _resource(entity: str) -> Resource:
+    if entity not in RESOURCES:
+        raise ValueError(
+            f"entity: shopify has no pollable resource {entity!r}; use one of {sorted(RESOURCES)}"
+        )
+    return RESOURCES[entity]
+
+
+def _next_page_info(response: httpx.Response) -> str | None:
+    url = response.links.get("next", {}).get("url")
+    return httpx.URL(url).params.get("page_info") if url else None

@@ -1,0 +1,1 @@
+"""The polling safety net: incremental, checkpointed, rate-limit-aware sync onto the ingest path."""

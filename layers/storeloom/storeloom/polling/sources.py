@@ -1,0 +1,47 @@
+"""Build a store's platform API client (the poller's PlatformSource) with its rate limiter."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from storeloom.platforms.shopify.api_client import ShopifyClient, read_call_limit
+from storeloom.platforms.woocommerce.api_client import WooCommerceClient
+from storeloom.polling.http import ApiTransport
+from storeloom.polling.ratelimit import RateLimiter
+from storeloom.store.stores import StoreRecord, StoreSecrets
+
+PollingClient = ShopifyClient | WooCommerceClient
+
+# Shopify REST Standard: bucket 40, leak 2/s (C1). WooCommerce: host-dependent, so a low default (C8).
+BUCKETS: dict[str, tuple[float, float]] = {"shopify": (40.0, 2.0), "woocommerce": (4.0, 2.0)}
+
+
+class UnsupportedPlatform(ValueError):
+    """No polling client exists for the store's platform."""
+
+
+def source_for(
+    store: StoreRecord,
+    secrets: StoreSecrets,
+    http: httpx.Client,
+    share: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> PollingClient:
+    """The client for ``store``. ``share`` is the part of the store's rate budget this caller may use:
+    1 for live polling and workflow re-checks, less (0.5 by default) for backfills and deep sweeps.
+
+    Shopify's Admin API access token is the store's ``api_key``; WooCommerce uses the consumer key
+    (``api_key``) and secret (``api_secret``)."""
+    if store.platform not in BUCKETS:
+        raise UnsupportedPlatform(f"platform: polling supports {sorted(BUCKETS)}, not {store.platform!r}")
+    capacity, leak = BUCKETS[store.platform]
+    limiter = RateLimiter(capacity, leak, share, monotonic=monotonic, sleep=sleep)
+    if store.platform == "shopify":
+        transport = ApiTransport(http, limiter, read_call_limit, sleep=sleep)
+        return ShopifyClient(store.api_url, secrets.api_key or "", transport)
+    transport = ApiTransport(http, limiter, sleep=sleep)
+    return WooCommerceClient(store.api_url, secrets.api_key or "", secrets.api_secret or "", transport)

@@ -1,0 +1,73 @@
+"""Poll checkpoints on DynamoDB: one item per (store_id, entity key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storeloom.polling.checkpoint import Checkpoint
+from storeloom.polling.cursor import Cursor, format_time, parse_time
+
+_COUNTS = ("last_fetched", "last_enqueued", "last_requests", "total_enqueued")
+
+
+class DynamoCheckpointStore:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    def get(self, store_id: str, key: str) -> Checkpoint | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"store_id": {"S": store_id}, "entity": {"S": key}},
+            ConsistentRead=True,
+        ).get("Item")
+        return _checkpoint_of(item) if item else None
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        self._client.put_item(TableName=self._table, Item=_item_of(checkpoint))
+
+    def list(self, store_id: str) -> list[Checkpoint]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="store_id = :s",
+            ExpressionAttributeValues={":s": {"S": store_id}},
+            ConsistentRead=True,
+        )
+        return [_checkpoint_of(item) for page in pages for item in page.get("Items", [])]
+
+
+def _item_of(checkpoint: Checkpoint) -> dict[str, Any]:
+    item: dict[str, Any] = {"store_id": {"S": checkpoint.store_id}, "entity": {"S": checkpoint.key}}
+    texts: dict[str, str | None] = {
+        "cursor": checkpoint.cursor.to_text() if checkpoint.cursor else None,
+        "resume": checkpoint.resume.to_text() if checkpoint.resume else None,
+        "since": _time(checkpoint.since),
+        "last_run_at": _time(checkpoint.last_run_at),
+    }
+    item |= {name: {"S": value} for name, value in texts.items() if value is not None}
+    item |= {name: {"N": str(getattr(checkpoint, name))} for name in _COUNTS}
+    if checkpoint.total_estimate is not None:
+        item["total_estimate"] = {"N": str(checkpoint.total_estimate)}
+    return item
+
+
+def _checkpoint_of(item: dict[str, Any]) -> Checkpoint:
+    def text(name: str) -> str | None:
+        return item[name]["S"] if name in item else None
+
+    cursor, resume, since, last_run = text("cursor"), text("resume"), text("since"), text("last_run_at")
+    return Checkpoint(
+        store_id=item["store_id"]["S"],
+        key=item["entity"]["S"],
+        cursor=Cursor.from_text(cursor) if cursor else None,
+        resume=Cursor.from_text(resume) if resume else None,
+        since=parse_time(since) if since else None,
+        last_run_at=parse_time(last_run) if last_run else None,
+        total_estimate=int(item["total_estimate"]["N"]) if "total_estimate" in item else None,
+        **{name: int(item[name]["N"]) for name in _COUNTS if name in item},
+    )
+
+
+def _time(moment: datetime | None) -> str | None:
+    return format_time(moment) if moment else None
