@@ -1,0 +1,1 @@
+"""Marketing workflows: flow config and versions, entry, step scheduling, eligibility and decisions."""
