@@ -19,6 +19,7 @@ metrics = Metrics(namespace="Storeloom", service="ingest_worker")
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response, result = process_sqs_batch(event, bootstrap.ingest_service())
+    metrics.add_metric(name="messages_failed", unit=MetricUnit.Count, value=len(response["batchItemFailures"]))
     for outcome, count in result.counts().items():
         metrics.add_metric(name=f"events_{outcome}", unit=MetricUnit.Count, value=count)
     for message_id, reason in result.errors.items():

@@ -21,18 +21,14 @@ def receive_webhook(platform: str, store_id: str) -> Response[Any]:
     event = app.current_event
     body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
     receipt = bootstrap.webhook_receiver().receive(platform, store_id, event.headers, body)
-    logger.info(
-        "webhook accepted", extra={"store_id": store_id, "topic": receipt.topic, "raw_ref": receipt.raw_ref}
-    )
+    logger.info("webhook accepted", extra={"store_id": store_id, "topic": receipt.topic, "raw_ref": receipt.raw_ref})
     return Response(200, content_types.APPLICATION_JSON, {"status": "accepted", "raw_ref": receipt.raw_ref})
 
 
 @app.exception_handler(WebhookRejected)  # type: ignore[untyped-decorator]
 def reject(error: WebhookRejected) -> Response[Any]:
     logger.warning("webhook rejected", extra={"code": error.code, "path": app.current_event.path})
-    return Response(
-        error.status, content_types.APPLICATION_JSON, {"error": error.code, "message": str(error)}
-    )
+    return Response(error.status, content_types.APPLICATION_JSON, {"error": error.code, "message": str(error)})
 
 
 @logger.inject_lambda_context

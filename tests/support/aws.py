@@ -59,7 +59,7 @@ def provisioned_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[call-overload]
         stack = Provisioner(ROOT, _client, "test", "http://function-url.local/").provision()
         for name, value in stack.environment().items():
             monkeypatch.setenv(name, value)

@@ -52,9 +52,7 @@ def ingest_service() -> IngestService:
 
     settings = ingest_settings()
     return IngestService(
-        ledger=DynamoLedger(
-            settings.ledger_table, aws_client("dynamodb"), ttl_seconds=settings.dedupe_ttl_seconds
-        ),
+        ledger=DynamoLedger(settings.ledger_table, aws_client("dynamodb"), ttl_seconds=settings.dedupe_ttl_seconds),
         entities=DynamoEntityStore(settings.entities_table, aws_client("dynamodb")),
         publisher=EventBridgePublisher(settings.event_bus_name, aws_client("events")),
         archive=S3Archive(settings.archive_bucket, aws_client("s3")),

@@ -19,9 +19,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add = actions.add_parser("add", help="register a store and its secrets")
     add.add_argument("--platform", required=True, help=", ".join(PLATFORMS))
     add.add_argument("--store-id", required=True)
-    add.add_argument(
-        "--api-url", required=True, help="the store's base URL (http://127.0.0.1:PORT for fakes)"
-    )
+    add.add_argument("--api-url", required=True, help="the store's base URL (http://127.0.0.1:PORT for fakes)")
     add.add_argument("--api-key")
     add.add_argument("--api-secret")
     add.add_argument("--webhook-secret", action="append", default=[], help="repeat during a secret rotation")

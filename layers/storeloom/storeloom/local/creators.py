@@ -75,9 +75,7 @@ def create_rule(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     bus = p.resolver.resolve(props.get("EventBusName", "default"))
     pattern = p.resolver.resolve(props["EventPattern"])
     events = p.client("events")
-    arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")[
-        "RuleArn"
-    ]
+    arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")["RuleArn"]
     targets = [{"Id": t["Id"], "Arn": p.resolver.resolve(t["Arn"])} for t in props.get("Targets", [])]
     if targets:
         events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
@@ -123,9 +121,7 @@ def _record_sqs_sources(p: Provisioner, logical_id: str, props: dict[str, Any]) 
 
 def create_state_machine(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     name = p.resolver.resolve(props.get("Name")) or p.physical_name(logical_id)
-    substitutions = {
-        k: str(v) for k, v in p.resolver.resolve(props.get("DefinitionSubstitutions", {})).items()
-    }
+    substitutions = {k: str(v) for k, v in p.resolver.resolve(props.get("DefinitionSubstitutions", {})).items()}
     definition = definition_with_substitutions(p.root, props["DefinitionUri"], substitutions)
     arn = p.client("stepfunctions").create_state_machine(
         name=name, definition=definition, roleArn=ROLE_ARN, type=props.get("Type", "STANDARD")

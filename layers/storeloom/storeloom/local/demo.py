@@ -48,9 +48,7 @@ def scripted_deliveries() -> list[Delivery]:
         ),
         Delivery("order created", "woocommerce", woo, "order.created", "woocommerce_order_created.json"),
         Delivery("order completed", "woocommerce", woo, "order.updated", "woocommerce_order_updated.json"),
-        Delivery(
-            "product updated", "woocommerce", woo, "product.updated", "woocommerce_product_updated.json"
-        ),
+        Delivery("product updated", "woocommerce", woo, "product.updated", "woocommerce_product_updated.json"),
         Delivery(
             "forged signature",
             "shopify",
@@ -60,9 +58,7 @@ def scripted_deliveries() -> list[Delivery]:
             secret="not-the-store-secret",
         ),
         Delivery("malformed body", "woocommerce", woo, "order.updated", raw_body=b'{"id": 5120, "status": '),
-        Delivery(
-            "unregistered store", "shopify", "no-such-store", "orders/create", "shopify_orders_create.json"
-        ),
+        Delivery("unregistered store", "shopify", "no-such-store", "orders/create", "shopify_orders_create.json"),
     ]
 
 

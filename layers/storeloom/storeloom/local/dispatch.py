@@ -22,7 +22,14 @@ LOCAL_RETRY_DELAY_SECONDS = 1
 class SqsPoller:
     """Receives from every SQS event source in the template and calls the function with Lambda's event."""
 
-    def __init__(self, stack: ProvisionedStack, invoker: HandlerInvoker, sqs: Any) -> None:
+    def __init__(
+        self,
+        stack: ProvisionedStack,
+        invoker: HandlerInvoker,
+        sqs: Any,
+        retry_delay_seconds: int = LOCAL_RETRY_DELAY_SECONDS,
+    ) -> None:
+        self._retry_delay = retry_delay_seconds
         self._sources = stack.sqs_sources
         self._invoker = invoker
         self._sqs = sqs
@@ -56,7 +63,7 @@ class SqsPoller:
         return len(messages)
 
     def _deliver(self, source: SqsEventSource, messages: list[dict[str, Any]]) -> None:
-        event = {"Records": [_record(source, message) for message in messages]}
+        event = {"Records": [sqs_record(source, message) for message in messages]}
         try:
             response = self._invoker.invoke(source.function, event) or {}
             failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
@@ -68,7 +75,7 @@ class SqsPoller:
                 self._sqs.change_message_visibility(
                     QueueUrl=source.queue_url,
                     ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=LOCAL_RETRY_DELAY_SECONDS,
+                    VisibilityTimeout=self._retry_delay,
                 )
             else:
                 self._sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -86,7 +93,7 @@ class SqsPoller:
         return total
 
 
-def _record(source: SqsEventSource, message: dict[str, Any]) -> dict[str, Any]:
+def sqs_record(source: SqsEventSource, message: dict[str, Any]) -> dict[str, Any]:
     queue_name = source.queue_url.rsplit("/", 1)[1]
     return {
         "messageId": message["MessageId"],

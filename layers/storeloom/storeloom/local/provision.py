@@ -95,9 +95,7 @@ class Provisioner:
                 }
             ],
         }
-        self.client("iam").create_role(
-            RoleName=ROLE_ARN.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(trust)
-        )
+        self.client("iam").create_role(RoleName=ROLE_ARN.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(trust))
 
     def physical_name(self, logical_id: str) -> str:
         return f"{self.stack.stack_name}-{logical_id}"
@@ -113,9 +111,7 @@ class Provisioner:
         resources: dict[str, Any] = self.template["Resources"]
         global_deps = dependencies(self.template.get("Globals", {}))
         pending = {
-            name: (
-                dependencies(body) | (global_deps if body["Type"] == "AWS::Serverless::Function" else set())
-            )
+            name: (dependencies(body) | (global_deps if body["Type"] == "AWS::Serverless::Function" else set()))
             & set(resources)
             for name, body in resources.items()
         }

@@ -53,9 +53,7 @@ def use_local_credentials(endpoint: str) -> None:
 
 
 class LocalStack:
-    def __init__(
-        self, root: Path | None = None, aws_port: int = 0, webhook_port: int = 0, quiet: bool = False
-    ) -> None:
+    def __init__(self, root: Path | None = None, aws_port: int = 0, webhook_port: int = 0, quiet: bool = False) -> None:
         self.root = root or project_root()
         self.quiet = quiet
         self.aws_port = aws_port or free_port()

@@ -24,9 +24,7 @@ from storeloom.model.types import (
 _EVENT_NAMESPACE = uuid.UUID("6f1b7c52-5d0e-4b8e-9a57-3c0f4e1d2a90")
 
 
-def idempotency_key(
-    platform: str, store_id: str, entity_type: str, entity_id: str, version: datetime | str
-) -> str:
+def idempotency_key(platform: str, store_id: str, entity_type: str, entity_id: str, version: datetime | str) -> str:
     """sha256 of ``platform:store_id:entity_type:entity_id:<version>``.
 
     The version is the entity's ``updated_at`` (so a webhook and a poll of the same version share the key),

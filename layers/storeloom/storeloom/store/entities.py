@@ -96,9 +96,7 @@ def _item_for(event: CommerceEvent) -> dict[str, Any]:
         return item
     item["body"] = {"S": event.entity.model_dump_json()}
     email = getattr(event.entity, "email", None)
-    customer_id = (
-        event.entity.id if event.entity_type == "customer" else getattr(event.entity, "customer_id", None)
-    )
+    customer_id = event.entity.id if event.entity_type == "customer" else getattr(event.entity, "customer_id", None)
     if email:
         item["email_key"] = {"S": f"{event.store_id}#{email}"}
     if customer_id:

@@ -40,10 +40,7 @@ class SqsQueue:
         response = self._client.receive_message(
             QueueUrl=self.url, MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_seconds
         )
-        return [
-            ReceivedMessage(m["MessageId"], m["ReceiptHandle"], m["Body"])
-            for m in response.get("Messages", [])
-        ]
+        return [ReceivedMessage(m["MessageId"], m["ReceiptHandle"], m["Body"]) for m in response.get("Messages", [])]
 
     def delete(self, receipt_handle: str) -> None:
         self._client.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)

@@ -1,0 +1,156 @@
+"""The ingest service with in-memory fakes: claim before store, stale, duplicates, crashes, failed publishes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storeloom.ingest.message import IngestMessage
+from storeloom.ingest.ports import ClaimStatus, DoneMark
+from storeloom.ingest.service import IngestService, MessageRejected
+from storeloom.model import CommerceEvent
+from storeloom.platforms.registry import get_adapter
+
+PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeLedger:
+    """Claims hold a lease; done marks replace them, as the DynamoDB ledger's conditional write does."""
+
+    lease: timedelta = timedelta(seconds=60)
+    records: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+
+    def claim(self, key: str, raw_ref: str | None, now: datetime) -> ClaimStatus:
+        status, lease_until = self.records.get(key, ("", now))
+        if status == "claimed" and lease_until > now:
+            return "in_progress"
+        if status in ("applied", "stale"):
+            return "duplicate"
+        self.records[key] = ("claimed", now + self.lease)
+        return "claimed"
+
+    def mark_done(self, marks: Sequence[DoneMark], now: datetime) -> None:
+        for mark in marks:
+            self.records[mark.key] = (mark.outcome, now)
+
+
+@dataclass
+class FakeEntities:
+    versions: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
+    writes: int = 0
+
+    def put_if_newer(self, event: CommerceEvent) -> bool:
+        key = (event.store_id, event.entity_type, event.entity_id)
+        if key in self.versions and self.versions[key] > event.occurred_at:
+            return False
+        self.versions[key] = event.occurred_at
+        self.writes += 1
+        return True
+
+
+@dataclass
+class FakeBus:
+    published: list[CommerceEvent] = field(default_factory=list)
+    failing: bool = False
+
+    def publish(self, events: Sequence[CommerceEvent]) -> list[str]:
+        if self.failing:
+            return [event.event_id for event in events]
+        self.published.extend(events)
+        return []
+
+
+class FakeArchive:
+    def __init__(self) -> None:
+        self.bodies: dict[str, bytes] = {}
+
+    def read(self, ref: str) -> bytes:
+        return self.bodies[ref]
+
+
+def service(**overrides: object) -> IngestService:
+    parts: dict[str, object] = {
+        "ledger": FakeLedger(),
+        "entities": FakeEntities(),
+        "publisher": FakeBus(),
+        "archive": FakeArchive(),
+        "adapters": get_adapter,
+        "clock": lambda: NOW,
+    }
+    parts.update(overrides)
+    return IngestService(**parts)  # type: ignore[arg-type]
+
+
+def message(name: str, topic: str = "orders/updated", **fields: object) -> IngestMessage:
+    body = (PAYLOADS / name).read_text()
+    values: dict[str, object] = {"platform": "shopify", "store_id": "s1", "topic": topic, "source": "webhook"}
+    return IngestMessage.model_validate({**values, "body": body, **fields})
+
+
+def test_new_version_is_stored_published_and_marked_applied() -> None:
+    bus, ledger = FakeBus(), FakeLedger()
+    result = service(publisher=bus, ledger=ledger).process_batch([("m1", message("shopify_orders_create.json"))])
+    assert result.counts() == {"applied": 1}
+    assert [event.entity_id for event in bus.published] == ["6100000000000000001"]
+    assert [status for status, _ in ledger.records.values()] == ["applied"]
+
+
+def test_same_version_from_a_poll_dies_at_dedupe() -> None:
+    bus, entities = FakeBus(), FakeEntities()
+    ingest = service(publisher=bus, entities=entities)
+    ingest.process_batch([("m1", message("shopify_orders_updated.json"))])
+    result = ingest.process_batch([("m2", message("shopify_orders_updated.json", source="poll"))])
+    assert result.counts() == {"duplicate": 1}
+    assert len(bus.published) == 1 and entities.writes == 1
+
+
+def test_older_version_is_stale_and_not_published() -> None:
+    bus = FakeBus()
+    ingest = service(publisher=bus)
+    ingest.process_batch([("m1", message("shopify_orders_updated.json"))])
+    result = ingest.process_batch([("m2", message("shopify_orders_updated_older.json"))])
+    assert result.counts() == {"stale": 1}
+    assert len(bus.published) == 1
+
+
+def test_claim_left_by_a_crashed_worker_is_taken_over_once_its_lease_expires() -> None:
+    ledger = FakeLedger()
+    crashed = service(ledger=ledger, clock=lambda: NOW)
+    crashed.stage("m1", message("shopify_orders_create.json"))  # claimed and stored, never published
+    too_soon = service(ledger=ledger, clock=lambda: NOW + timedelta(seconds=30))
+    with pytest.raises(MessageRejected, match="another worker"):
+        too_soon.stage("m1", message("shopify_orders_create.json"))
+    bus = FakeBus()
+    later = service(ledger=ledger, publisher=bus, clock=lambda: NOW + timedelta(seconds=61))
+    result = later.process_batch([("m1", message("shopify_orders_create.json"))])
+    assert result.counts() == {"applied": 1} and len(bus.published) == 1
+
+
+def test_failed_publish_fails_the_message_and_leaves_it_unmarked() -> None:
+    ledger = FakeLedger()
+    result = service(ledger=ledger, publisher=FakeBus(failing=True)).process_batch(
+        [("m1", message("shopify_orders_create.json"))]
+    )
+    assert result.failed_message_ids == {"m1"}
+    assert [status for status, _ in ledger.records.values()] == ["claimed"]
+
+
+def test_unknown_topic_is_rejected_with_a_reason_naming_it() -> None:
+    result = service().process_batch([("m1", message("shopify_orders_create.json", topic="orders/teleported"))])
+    assert result.failed_message_ids == {"m1"}
+    assert "orders/teleported" in result.errors["m1"]
+
+
+def test_body_is_read_from_the_archive_when_it_did_not_travel_inline() -> None:
+    archive = FakeArchive()
+    archive.bodies["raw/1"] = (PAYLOADS / "shopify_orders_create.json").read_bytes()
+    inline = message("shopify_orders_create.json")
+    by_reference = inline.model_copy(update={"body": None, "raw_ref": "raw/1"})
+    result = service(archive=archive).process_batch([("m1", by_reference)])
+    assert result.counts() == {"applied": 1}
