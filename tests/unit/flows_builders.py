@@ -123,7 +123,7 @@ class World:
             history=self.history,
             suppressions=self.suppressions,
             decisions=self.decisions,
-            sender=OnceSender(self.ledger, lambda _name: self.channel),
+            sender=OnceSender(self.ledger, lambda _name, _target: self.channel),
             enricher=Enricher(self.commerce, live),
             live=live,
             clock=lambda: self.now,

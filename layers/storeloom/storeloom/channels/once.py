@@ -13,11 +13,13 @@ def send_key(run_id: str, step: int) -> str:
 
 
 class OnceSender:
-    def __init__(self, ledger: SendLedger, channels: Callable[[str], Channel]) -> None:
+    def __init__(self, ledger: SendLedger, channels: Callable[[str, str | None], Channel]) -> None:
         self._ledger = ledger
         self._channels = channels
 
-    def send(self, message: OutboundMessage, provider: str, now: datetime) -> tuple[str, bool]:
+    def send(
+        self, message: OutboundMessage, provider: str, now: datetime, target: str | None = None
+    ) -> tuple[str, bool]:
         """The provider's message id, and whether this call delivered it (False: delivered before)."""
         key = send_key(message.run_id, message.step)
         status, provider_id = self._ledger.claim(key, now)
@@ -26,7 +28,7 @@ class OnceSender:
         if status == "in_progress":
             raise SendInProgress(f"send {message.message_id} is claimed by another attempt")
         try:
-            provider_id = self._channels(provider).deliver(message)
+            provider_id = self._channels(provider, target).deliver(message)
         except Exception as error:
             self._ledger.release(key)
             if isinstance(error, ProviderError):

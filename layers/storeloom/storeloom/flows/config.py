@@ -61,9 +61,7 @@ class FlowConfig(BaseModel):
     window_seconds: int = Field(default=7 * DAY, gt=0)
     exclusion_seconds: int = Field(default=14 * DAY, ge=0)
     frequency_cap_seconds: dict[str, int] = Field(default_factory=lambda: {"email": 16 * HOUR, "sms": DAY})
-    quiet_hours: dict[str, QuietHours] = Field(
-        default_factory=lambda: {"sms": QuietHours(start_hour=20, end_hour=8)}
-    )
+    quiet_hours: dict[str, QuietHours] = Field(default_factory=lambda: {"sms": QuietHours(start_hour=20, end_hour=8)})
     default_timezone: str = "UTC"
     allow_non_subscriber_reminder: bool = False
     variants: list[str] = Field(default_factory=lambda: ["A"], min_length=1)

@@ -50,9 +50,7 @@ def consent_exit(consent: str, allow_single_reminder: bool, sent_in_run: int) ->
     return None if allow_single_reminder and sent_in_run == 0 else "no_consent"
 
 
-def capped(
-    sends: Iterable[SendRecord], medium: str, cap_seconds: int, now: datetime, this: tuple[str, int]
-) -> bool:
+def capped(sends: Iterable[SendRecord], medium: str, cap_seconds: int, now: datetime, this: tuple[str, int]) -> bool:
     """A message on this medium within the cap, other than this very (run, step) replayed."""
     since = now - timedelta(seconds=cap_seconds)
     return any(s.medium == medium and s.at > since and (s.run_id, s.step) != this for s in sends)
@@ -85,9 +83,7 @@ def quiet_until(now: datetime, tz: ZoneInfo, quiet: QuietHours | None) -> dateti
     hour = local.hour
     wraps = quiet.start_hour > quiet.end_hour
     inside = (
-        (hour >= quiet.start_hour or hour < quiet.end_hour)
-        if wraps
-        else (quiet.start_hour <= hour < quiet.end_hour)
+        (hour >= quiet.start_hour or hour < quiet.end_hour) if wraps else (quiet.start_hour <= hour < quiet.end_hour)
     )
     if not inside:
         return None

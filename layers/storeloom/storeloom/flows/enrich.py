@@ -48,8 +48,7 @@ class Enricher:
             stored = self._stored(store_id, ids)
             max_age = config.enrichment_fallback_max_age_seconds
             fresh = all(
-                (p := stored.get(i)) is not None and (now - p.updated_at).total_seconds() <= max_age
-                for i in ids
+                (p := stored.get(i)) is not None and (now - p.updated_at).total_seconds() <= max_age for i in ids
             )
             return apply(items, stored, "fallback") if fresh else Enrichment("deferred")
 

@@ -43,9 +43,7 @@ def resolve(reader: CommerceReader, subject: Subject, cart: Cart) -> Person:
     return Person(listed, email, phone)
 
 
-def orders_of(
-    reader: CommerceReader, live: LiveCommerce | None, store_id: str, person: Person
-) -> list[Order]:
+def orders_of(reader: CommerceReader, live: LiveCommerce | None, store_id: str, person: Person) -> list[Order]:
     """Orders from the entity store, plus the live platform API where it is wired; a live failure is
     tolerated because the entity store is still read."""
     orders = reader.orders_for(store_id, person.customer_ids, person.email)

@@ -77,9 +77,7 @@ class StepRunner:
             reason = "suppressed"
         lookback = max(config.exclusion_seconds, config.frequency_cap_seconds.get(config.medium, 0))
         sends = self._d.history.sends(store, key, now - timedelta(seconds=lookback))
-        if reason is None and rules.excluded(
-            sends, state.run_id, ABANDONMENT_FLOWS, config.exclusion_seconds, now
-        ):
+        if reason is None and rules.excluded(sends, state.run_id, ABANDONMENT_FLOWS, config.exclusion_seconds, now):
             reason = "excluded"
         if reason is not None:
             return self._exit(state, reason, now)
@@ -92,9 +90,7 @@ class StepRunner:
             return self._wait(state, "quiet_hours", math.ceil((until - now).total_seconds()), now)
         return self._enrich_and_send(state, cart, address, key, now)
 
-    def _enrich_and_send(
-        self, state: RunState, cart: Cart, address: str, key: str, now: datetime
-    ) -> RunState:
+    def _enrich_and_send(self, state: RunState, cart: Cart, address: str, key: str, now: datetime) -> RunState:
         config = state.config
         enrichment = self._d.enricher.enrich(config.store_id, cart.line_items, config, now)
         if enrichment.deferred:
@@ -104,7 +100,7 @@ class StepRunner:
             return self._exit(state, "out_of_stock", now, detail)
         variant = rules.variant_for(config.variants, config.flow_id, key)
         message = build_message(state, cart, address, enrichment.items, variant, now)
-        provider_id, _ = self._d.sender.send(message, config.provider, now)
+        provider_id, _ = self._d.sender.send(message, config.provider, now, config.webhook_url)
         record = SendRecord(now, config.medium, config.flow_id, state.run_id, state.step)
         self._d.history.record_send(config.store_id, key, record)
         self._decide(state, "sent", None, now, message_id=provider_id, variant=variant, detail=detail)
@@ -125,9 +121,7 @@ class StepRunner:
         self._decide(state, "waited", reason, now, detail={"seconds": str(seconds)})
         return state.model_copy(update={"attempt": state.attempt + 1, "wait_seconds": max(0, seconds)})
 
-    def _exit(
-        self, state: RunState, reason: str, now: datetime, detail: dict[str, str] | None = None
-    ) -> RunState:
+    def _exit(self, state: RunState, reason: str, now: datetime, detail: dict[str, str] | None = None) -> RunState:
         self._decide(state, "exited", reason, now, detail=detail or {})
         return state.model_copy(update={"done": True, "wait_seconds": 0})
 

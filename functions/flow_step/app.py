@@ -1,0 +1,21 @@
+"""Step Functions task: run one step of a flow (re-check, decide, maybe send) and schedule the next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storeloom.flows import wiring
+from storeloom.flows.run import RunState
+
+logger = Logger(service="flow_step")
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    state = RunState.model_validate(event)
+    after = wiring.step_runner().run(state)
+    logger.info("step done", extra={"run_id": state.run_id, "step": state.step, "next": after.step, "done": after.done})
+    return after.model_dump(mode="json")

@@ -1,0 +1,99 @@
+"""The flows' composition root: adapters built once per process, on first use, from FlowSettings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from storeloom.bootstrap import aws_client
+from storeloom.flows.config import flow_settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from storeloom.channels.port import Channel
+    from storeloom.flows.failures import FailureRecorder
+    from storeloom.flows.starter import FlowStarter
+    from storeloom.flows.steps import StepRunner
+    from storeloom.store.runs import DynamoRunLog
+
+
+@lru_cache(maxsize=1)
+def run_log() -> DynamoRunLog:
+    from storeloom.store.runs import DynamoRunLog
+
+    return DynamoRunLog(flow_settings().flow_runs_table, aws_client("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def flow_starter() -> FlowStarter:
+    from storeloom.flows.starter import FlowStarter
+    from storeloom.store.executions import StepFunctionsStarter
+    from storeloom.store.flow_config import DynamoFlowConfigStore
+
+    settings = flow_settings()
+    return FlowStarter(
+        configs=DynamoFlowConfigStore(settings.flow_config_table, aws_client("dynamodb")),
+        executions=StepFunctionsStarter(settings.state_machine_arn, aws_client("stepfunctions")),
+        decisions=run_log(),
+    )
+
+
+@lru_cache(maxsize=1)
+def http_client() -> httpx.Client:
+    import httpx
+
+    return httpx.Client(timeout=10.0)
+
+
+def channel(provider: str, target: str | None) -> Channel:
+    settings = flow_settings()
+    if provider == "ses":
+        from storeloom.channels.ses import SesEmailChannel
+
+        return SesEmailChannel(aws_client("sesv2"))
+    if provider == "webhook" and target:
+        from storeloom.channels.webhook import WebhookChannel
+
+        return WebhookChannel(target, settings.webhook_secret, http_client())
+    from storeloom.store.outbox import DynamoOutbox
+
+    return DynamoOutbox(settings.outbox_table, aws_client("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def step_runner() -> StepRunner:
+    from storeloom.channels.once import OnceSender
+    from storeloom.flows.enrich import Enricher
+    from storeloom.flows.steps import StepDeps, StepRunner
+    from storeloom.store.flow_entities import DynamoCommerceReader
+    from storeloom.store.sends import DynamoSendLedger
+    from storeloom.store.suppressions import DynamoSuppressionList
+
+    settings = flow_settings()
+    dynamodb = aws_client("dynamodb")
+    commerce = DynamoCommerceReader(settings.entities_table, dynamodb)
+    ledger = DynamoSendLedger(settings.ledger_table, dynamodb, lease_seconds=settings.send_lease_seconds)
+    return StepRunner(
+        StepDeps(
+            commerce=commerce,
+            history=run_log(),
+            suppressions=DynamoSuppressionList(settings.suppression_table, dynamodb),
+            decisions=run_log(),
+            sender=OnceSender(ledger, channel),
+            enricher=Enricher(commerce),
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def failure_recorder() -> FailureRecorder:
+    from storeloom.flows.failures import FailureRecorder
+
+    return FailureRecorder(run_log())
+
+
+def forget() -> None:
+    """Drop the cached wiring (tests and the local stack change the environment it reads)."""
+    for cached in (flow_settings, run_log, flow_starter, step_runner, failure_recorder):
+        cached.cache_clear()
