@@ -89,9 +89,7 @@ class ApiTransport:
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryableStatus(response)
         if response.status_code >= 400:
-            raise ApiError(
-                f"HTTP {response.status_code} from {response.request.url.path}: {response.text[:200]}"
-            )
+            raise ApiError(f"HTTP {response.status_code} from {response.request.url.path}: {response.text[:200]}")
         return response
 
     def _wait(self, state: RetryCallState) -> float:

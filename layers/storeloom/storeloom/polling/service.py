@@ -78,13 +78,9 @@ class SyncService:
                 report.stopped = "time budget"
                 break
             page = source.fetch(request.entity, start.since, position, token)
-            position, enqueued = self._take(
-                page, request, source, start.floor if token is None else position, report
-            )
+            position, enqueued = self._take(page, request, source, start.floor if token is None else position, report)
             token = page.next_token
-            checkpoint = self._save(
-                checkpoint.advanced(position, position if token else None), report, enqueued
-            )
+            checkpoint = self._save(checkpoint.advanced(position, position if token else None), report, enqueued)
             report.cursor = checkpoint.cursor
             if on_page:
                 on_page(report)

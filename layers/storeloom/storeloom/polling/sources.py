@@ -30,6 +30,7 @@ def source_for(
     share: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
+    page_size: int | None = None,
 ) -> PollingClient:
     """The client for ``store``. ``share`` is the part of the store's rate budget this caller may use:
     1 for live polling and workflow re-checks, less (0.5 by default) for backfills and deep sweeps.
@@ -42,6 +43,7 @@ def source_for(
     limiter = RateLimiter(capacity, leak, share, monotonic=monotonic, sleep=sleep)
     if store.platform == "shopify":
         transport = ApiTransport(http, limiter, read_call_limit, sleep=sleep)
-        return ShopifyClient(store.api_url, secrets.api_key or "", transport)
+        return ShopifyClient(store.api_url, secrets.api_key or "", transport, page_size or 250)
     transport = ApiTransport(http, limiter, sleep=sleep)
-    return WooCommerceClient(store.api_url, secrets.api_key or "", secrets.api_secret or "", transport)
+    key, secret = secrets.api_key or "", secrets.api_secret or ""
+    return WooCommerceClient(store.api_url, key, secret, transport, page_size or 100)

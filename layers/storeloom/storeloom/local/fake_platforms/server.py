@@ -18,9 +18,7 @@ def _handler_for(app: App, lock: threading.Lock) -> type[BaseHTTPRequestHandler]
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             host = self.headers.get("host", "127.0.0.1")
-            request = httpx.Request(
-                self.command, f"http://{host}{self.path}", headers=dict(self.headers), content=body
-            )
+            request = httpx.Request(self.command, f"http://{host}{self.path}", headers=dict(self.headers), content=body)
             with lock:  # the fakes keep plain in-memory state
                 response = app(request)
             payload = response.read()
@@ -64,7 +62,5 @@ class LoopbackServer:
     def __enter__(self) -> LoopbackServer:
         return self.start()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.close()

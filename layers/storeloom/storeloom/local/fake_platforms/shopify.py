@@ -123,10 +123,7 @@ class FakeShopify:
             return httpx.Response(200 if self.webhooks.pop(hook_id, None) else 404, json={})
         if request.method == "POST":
             body = json.loads(request.content)["webhook"]
-            if any(
-                h["topic"] == body["topic"] and h["address"] == body["address"]
-                for h in self.webhooks.values()
-            ):
+            if any(h["topic"] == body["topic"] and h["address"] == body["address"] for h in self.webhooks.values()):
                 return _error(422, "address for this topic has already been taken")
             hook = {"id": 1_000_000 + len(self.requests), "format": "json", **body}
             self.webhooks[str(hook["id"])] = hook

@@ -78,9 +78,7 @@ def seed_shopify(
     rng = random.Random(seed)
     end = data.clock()
     customer_rows = [customer(n) for n in range(1, max(customers, 1) + 1)]
-    for row, moment in zip(
-        customer_rows, spread(len(customer_rows), end, timedelta(days=30), rng), strict=True
-    ):
+    for row, moment in zip(customer_rows, spread(len(customer_rows), end, timedelta(days=30), rng), strict=True):
         data.put("customers", row, moment)
     for n, moment in enumerate(spread(products, end, timedelta(days=30), rng), start=1):
         data.put("products", product(n, rng), moment)

@@ -27,9 +27,7 @@ _PATH = re.compile(r"^/wp-json/wc/v3/(?P<resource>[a-z]+)(?:/(?P<id>\d+))?$")
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(
-        status, json={"code": code, "message": message, "data": {"status": status}}, headers=headers
-    )
+    return httpx.Response(status, json={"code": code, "message": message, "data": {"status": status}}, headers=headers)
 
 
 def _when(value: str, gmt: bool) -> datetime:
@@ -58,9 +56,7 @@ class FakeWooCommerce:
             return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
         injected = self.faults.next_status()
         if injected:
-            return _error(
-                injected, "injected", "injected fault", {"Retry-After": str(self.faults.retry_after)}
-            )
+            return _error(injected, "injected", "injected fault", {"Retry-After": str(self.faults.retry_after)})
         match = _PATH.match(request.url.path)
         if not match:
             return _error(404, "rest_no_route", "No route was found matching the URL and request method.")
