@@ -16,6 +16,9 @@ COMMAND_MODULES = (
     "storeloom.cli.stores",
     "storeloom.cli.entities",
     "storeloom.cli.replay",
+    "storeloom.cli.flows",
+    "storeloom.cli.runs",
+    "storeloom.cli.outbox",
 )
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from storeloom.flows.failures import FailureRecorder
     from storeloom.flows.starter import FlowStarter
     from storeloom.flows.steps import StepRunner
+    from storeloom.store.flow_config import DynamoFlowConfigStore
+    from storeloom.store.outbox import DynamoOutbox
     from storeloom.store.runs import DynamoRunLog
 
 
@@ -26,14 +28,27 @@ def run_log() -> DynamoRunLog:
 
 
 @lru_cache(maxsize=1)
+def flow_configs() -> DynamoFlowConfigStore:
+    from storeloom.store.flow_config import DynamoFlowConfigStore
+
+    return DynamoFlowConfigStore(flow_settings().flow_config_table, aws_client("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def outbox() -> DynamoOutbox:
+    from storeloom.store.outbox import DynamoOutbox
+
+    return DynamoOutbox(flow_settings().outbox_table, aws_client("dynamodb"))
+
+
+@lru_cache(maxsize=1)
 def flow_starter() -> FlowStarter:
     from storeloom.flows.starter import FlowStarter
     from storeloom.store.executions import StepFunctionsStarter
-    from storeloom.store.flow_config import DynamoFlowConfigStore
 
     settings = flow_settings()
     return FlowStarter(
-        configs=DynamoFlowConfigStore(settings.flow_config_table, aws_client("dynamodb")),
+        configs=flow_configs(),
         executions=StepFunctionsStarter(settings.state_machine_arn, aws_client("stepfunctions")),
         decisions=run_log(),
     )
@@ -52,13 +67,13 @@ def channel(provider: str, target: str | None) -> Channel:
         from storeloom.channels.ses import SesEmailChannel
 
         return SesEmailChannel(aws_client("sesv2"))
-    if provider == "webhook" and target:
+    if provider == "webhook":
+        if not target or not settings.webhook_secret:
+            raise ValueError("the webhook channel needs the flow's webhook_url and FLOW_WEBHOOK_SECRET")
         from storeloom.channels.webhook import WebhookChannel
 
         return WebhookChannel(target, settings.webhook_secret, http_client())
-    from storeloom.store.outbox import DynamoOutbox
-
-    return DynamoOutbox(settings.outbox_table, aws_client("dynamodb"))
+    return outbox()
 
 
 @lru_cache(maxsize=1)
@@ -95,5 +110,14 @@ def failure_recorder() -> FailureRecorder:
 
 def forget() -> None:
     """Drop the cached wiring (tests and the local stack change the environment it reads)."""
-    for cached in (flow_settings, run_log, flow_starter, step_runner, failure_recorder):
+    for cached in (
+        flow_settings,
+        run_log,
+        flow_configs,
+        outbox,
+        flow_starter,
+        step_runner,
+        failure_recorder,
+        http_client,
+    ):
         cached.cache_clear()
