@@ -1,0 +1,67 @@
+"""Issue 4 figures: Step Functions state transitions per full 3-step abandoned-cart run, the cost per
+1,000 runs (Standard workflows are billed per transition), and the AWS requests each step makes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from storeloom import bootstrap
+from storeloom.flows import wiring
+from storeloom.local import lambda_seam
+from storeloom.local.metering import counting_requests
+from tests.integration.test_abandoned_cart_flow import Harness, seed
+from tests.support.aws import provisioned_stack
+
+PRICE_PER_1000_TRANSITIONS = 0.025
+SERVICES = ("dynamodb", "stepfunctions", "sesv2", "events", "sqs")
+
+
+def main() -> None:
+    with pytest.MonkeyPatch.context() as patch, provisioned_stack(patch) as aws:
+        wiring.forget()
+        harness = Harness(aws)
+        per_step: list[tuple[int, Counter[str]]] = []
+
+        def dispatch(name: str, event: Any) -> Any:
+            clients = [bootstrap.aws_client(service) for service in SERVICES]
+            with counting_requests(clients) as counter:
+                result = harness.dispatch(name, event)
+            per_step.append((int(event.get("step", -1)), counter.calls))
+            return result
+
+        restore = lambda_seam.install(dispatch)
+        try:
+            harness.enable()
+            starter_calls = _count(lambda: harness.trigger(seed(harness)))
+            executions = harness.finish()
+            history = aws.client("stepfunctions").get_execution_history(
+                executionArn=executions[0]["executionArn"], maxResults=1000
+            )["events"]
+        finally:
+            restore()
+            wiring.forget()
+    _report(history, starter_calls, per_step)
+
+
+def _count(action: Any) -> Counter[str]:
+    with counting_requests([bootstrap.aws_client(service) for service in SERVICES]) as counter:
+        action()
+    return counter.calls
+
+
+def _report(history: list[dict[str, Any]], starter: Counter[str], per_step: list[tuple[int, Counter[str]]]) -> None:
+    transitions = sum(1 for event in history if event["type"].endswith("StateEntered"))
+    states = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
+    print(f"state transitions per full 3-step run: {transitions} (target <= 15): {' > '.join(states)}")
+    cost = transitions * PRICE_PER_1000_TRANSITIONS
+    print(f"Step Functions cost per 1,000 runs: ${cost:.3f} (at ${PRICE_PER_1000_TRANSITIONS} per 1,000 transitions)")
+    print(f"flow_starter (entry, one cart event): {sum(starter.values())} AWS requests {dict(starter)}")
+    for step, calls in per_step:
+        print(f"flow_step step {step}: {sum(calls.values())} AWS requests {dict(calls)}")
+
+
+if __name__ == "__main__":
+    main()
