@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import httpx
 
+from storeloom.platforms.shopify import api_client as shopify
 from storeloom.platforms.shopify.api_client import ShopifyClient, read_call_limit
+from storeloom.platforms.woocommerce import api_client as woocommerce
 from storeloom.platforms.woocommerce.api_client import WooCommerceClient
 from storeloom.polling.http import ApiTransport
 from storeloom.polling.ratelimit import RateLimiter
@@ -17,6 +19,14 @@ PollingClient = ShopifyClient | WooCommerceClient
 
 # Shopify REST Standard: bucket 40, leak 2/s (C1). WooCommerce: host-dependent, so a low default (C8).
 BUCKETS: dict[str, tuple[float, float]] = {"shopify": (40.0, 2.0), "woocommerce": (4.0, 2.0)}
+POLLED_ENTITIES: dict[str, tuple[str, ...]] = {
+    "shopify": tuple(shopify.RESOURCES),
+    "woocommerce": tuple(woocommerce.RESOURCES),
+}
+WEBHOOK_TOPICS: dict[str, tuple[str, ...]] = {
+    "shopify": shopify.WEBHOOK_TOPICS,
+    "woocommerce": woocommerce.WEBHOOK_TOPICS,
+}
 
 
 class UnsupportedPlatform(ValueError):

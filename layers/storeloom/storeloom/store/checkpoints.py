@@ -34,7 +34,8 @@ class DynamoCheckpointStore:
             ExpressionAttributeValues={":s": {"S": store_id}},
             ConsistentRead=True,
         )
-        return [_checkpoint_of(item) for page in pages for item in page.get("Items", [])]
+        items = (item for page in pages for item in page.get("Items", []))
+        return [_checkpoint_of(item) for item in items if not item["entity"]["S"].startswith("#")]
 
 
 def _item_of(checkpoint: Checkpoint) -> dict[str, Any]:
@@ -71,3 +72,35 @@ def _checkpoint_of(item: dict[str, Any]) -> Checkpoint:
 
 def _time(moment: datetime | None) -> str | None:
     return format_time(moment) if moment else None
+
+
+class DynamoHealthLog:
+    """Subscription repairs per store, kept beside the poll checkpoints under the key ``#subscriptions``."""
+
+    KEY = "#subscriptions"
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    def record_repairs(self, store_id: str, topics: list[str], now: datetime) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key={"store_id": {"S": store_id}, "entity": {"S": self.KEY}},
+            UpdateExpression="ADD repaired_total :n SET last_checked_at = :t, last_repaired = :r",
+            ExpressionAttributeValues={
+                ":n": {"N": str(len(topics))},
+                ":t": {"S": format_time(now)},
+                ":r": {"S": ",".join(topics)},
+            },
+        )
+
+    def read(self, store_id: str) -> dict[str, str | int]:
+        item = self._client.get_item(
+            TableName=self._table, Key={"store_id": {"S": store_id}, "entity": {"S": self.KEY}}
+        ).get("Item", {})
+        return {
+            "repaired_total": int(item.get("repaired_total", {}).get("N", "0")),
+            "last_checked_at": item.get("last_checked_at", {}).get("S", ""),
+            "last_repaired": item.get("last_repaired", {}).get("S", ""),
+        }

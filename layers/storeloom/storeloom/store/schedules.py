@@ -1,0 +1,77 @@
+"""EventBridge Scheduler: one poll schedule per (store, entity), created on register, deleted on removal."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+_UNSAFE = re.compile(r"[^0-9A-Za-z_.-]")
+
+
+@dataclass(frozen=True)
+class ScheduleTarget:
+    poller_arn: str
+    role_arn: str
+    group: str
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str]) -> ScheduleTarget | None:
+        """From POLLER_FUNCTION_ARN, SCHEDULER_ROLE_ARN and POLL_SCHEDULE_GROUP, when all are set."""
+        names = ("POLLER_FUNCTION_ARN", "SCHEDULER_ROLE_ARN", "POLL_SCHEDULE_GROUP")
+        values = [environment.get(name) for name in names]
+        return cls(*values) if all(values) else None  # type: ignore[arg-type]
+
+
+def schedule_name(store_id: str, entity: str) -> str:
+    """Scheduler names allow [0-9A-Za-z_.-] and at most 64 characters."""
+    return _UNSAFE.sub("-", f"poll-{store_id}-{entity}")[:64]
+
+
+class PollSchedules:
+    def __init__(self, client: Any, target: ScheduleTarget) -> None:
+        self._client = client
+        self._target = target
+
+    def ensure(self, store_id: str, entities: Iterable[str], every_minutes: int) -> list[str]:
+        """Create or update the store's schedules; returns their names."""
+        names = []
+        for entity in entities:
+            name = schedule_name(store_id, entity)
+            job = {"store_id": store_id, "entity": entity, "mode": "live"}
+            spec = {
+                "Name": name,
+                "GroupName": self._target.group,
+                "ScheduleExpression": f"rate({every_minutes} minute{'s' if every_minutes > 1 else ''})",
+                "FlexibleTimeWindow": {"Mode": "OFF"},
+                "Target": {"Arn": self._target.poller_arn, "RoleArn": self._target.role_arn, "Input": json.dumps(job)},
+                "State": "ENABLED",
+            }
+            try:
+                self._client.create_schedule(**spec)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConflictException":
+                    raise
+                self._client.update_schedule(**spec)
+            names.append(name)
+        return names
+
+    def remove(self, store_id: str, entities: Iterable[str]) -> int:
+        removed = 0
+        for entity in entities:
+            try:
+                self._client.delete_schedule(Name=schedule_name(store_id, entity), GroupName=self._target.group)
+                removed += 1
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
+        return removed
+
+    def names(self, store_id: str) -> list[str]:
+        prefix = schedule_name(store_id, "")
+        response = self._client.list_schedules(GroupName=self._target.group, NamePrefix=prefix)
+        return sorted(item["Name"] for item in response.get("Schedules", []))
