@@ -71,9 +71,7 @@ def test_window_counts_from_cart_creation() -> None:
 def test_execution_name_is_deterministic_and_valid() -> None:
     assert execution_name("abandoned_cart", "shop-1", "c1", 0) == "abandoned_cart-shop-1-c1-w0"
     odd = execution_name("abandoned_cart", "shop.example.com", "gid://shopify/Checkout/" + "9" * 60, 2)
-    assert odd == execution_name(
-        "abandoned_cart", "shop.example.com", "gid://shopify/Checkout/" + "9" * 60, 2
-    )
+    assert odd == execution_name("abandoned_cart", "shop.example.com", "gid://shopify/Checkout/" + "9" * 60, 2)
     assert len(odd) <= 80 and all(c.isalnum() or c in "-_" for c in odd)
 
 
@@ -133,8 +131,6 @@ def test_checkout_first_seen_30_hours_late_enters_mid_schedule() -> None:
 
 def test_every_step_stale_records_the_exit_and_starts_nothing() -> None:
     flow_starter, executions, decisions, _ = starter()
-    outcome = flow_starter.handle(
-        cart_event(updated_at=NOW - timedelta(days=9), created_at=NOW - timedelta(days=9))
-    )
+    outcome = flow_starter.handle(cart_event(updated_at=NOW - timedelta(days=9), created_at=NOW - timedelta(days=9)))
     assert outcome.status == "stale" and not executions.started
     assert decisions.list(STORE)[-1].reason == "stale"
