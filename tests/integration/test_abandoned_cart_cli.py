@@ -61,6 +61,7 @@ def test_runs_lists_each_run_with_its_decisions(cli: AwsStack, capsys: pytest.Ca
         )
     assert main(["runs", "--store", "s1", "--json"]) == 0
     run = json.loads(capsys.readouterr().out)
+    assert run["recovered"] is False  # converted without any reminder sent
     assert (run["status"], run["reason"], [d["kind"] for d in run["decisions"]]) == (
         "exited",
         "converted",

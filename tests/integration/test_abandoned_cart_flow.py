@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from storeloom.flows import wiring
+from storeloom.flows.admin import summarise_runs
 from storeloom.flows.config import FlowConfig
 from storeloom.flows.decisions import Decision
 from storeloom.local import lambda_seam
@@ -195,6 +196,15 @@ def test_full_run_sends_three_reminders_in_order(flow: Harness) -> None:
     assert {(d.flow_version, d.channel, d.variant) for d in sent} == {(1, "outbox", "A")}
 
 
+def test_a_config_change_never_alters_a_run_already_waiting(flow: Harness) -> None:
+    first = flow.enable()
+    flow.hooks[1] = lambda: flow.enable(delays_seconds=[0], incentive="SAVE10")
+    flow.trigger(seed(flow))
+    flow.finish()
+    assert flow.decisions() == FULL_RUN
+    assert {d.flow_version for d in flow.records()} == {first.version}
+
+
 def test_converted_before_the_first_send(flow: Harness) -> None:
     flow.enable()
     flow.hooks[0] = order_for(flow, "c1", "ann@example.com")
@@ -202,6 +212,7 @@ def test_converted_before_the_first_send(flow: Harness) -> None:
     flow.finish()
     assert flow.decisions() == [(-1, "entered", None), (0, "exited", "converted")]
     assert flow.outbox() == []
+    assert [run.recovered for run in summarise_runs(flow.records())] == [False]
 
 
 def test_converted_between_steps_one_and_two(flow: Harness) -> None:
@@ -211,6 +222,7 @@ def test_converted_between_steps_one_and_two(flow: Harness) -> None:
     flow.finish()
     assert flow.decisions() == [(-1, "entered", None), (0, "sent", None), (1, "exited", "converted")]
     assert flow.outbox() == ["0:ann@example.com"]
+    assert [run.recovered for run in summarise_runs(flow.records())] == [True]
 
 
 def test_unsubscribed_mid_flow(flow: Harness) -> None:

@@ -39,6 +39,11 @@ class RunSummary:
     sent: int = 0
     decisions: list[Decision] = field(default_factory=list)
 
+    @property
+    def recovered(self) -> bool:
+        """The person bought after at least one reminder was sent."""
+        return self.reason == "converted" and self.sent > 0
+
     def as_json(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -47,6 +52,7 @@ class RunSummary:
             "status": self.status,
             "reason": self.reason,
             "sent": self.sent,
+            "recovered": self.recovered,
             "decisions": [d.model_dump(mode="json") for d in self.decisions],
         }
 
