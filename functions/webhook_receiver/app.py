@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storeloom import bootstrap
+from storeloom.ingest import receiver_bootstrap
 from storeloom.ingest.receiver import WebhookRejected
 
 logger = Logger(service="webhook_receiver")
@@ -20,7 +20,7 @@ app = LambdaFunctionUrlResolver()
 def receive_webhook(platform: str, store_id: str) -> Response[Any]:
     event = app.current_event
     body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
-    receipt = bootstrap.webhook_receiver().receive(platform, store_id, event.headers, body)
+    receipt = receiver_bootstrap.webhook_receiver().receive(platform, store_id, event.headers, body)
     logger.info("webhook accepted", extra={"store_id": store_id, "topic": receipt.topic, "raw_ref": receipt.raw_ref})
     return Response(200, content_types.APPLICATION_JSON, {"status": "accepted", "raw_ref": receipt.raw_ref})
 

@@ -79,18 +79,22 @@ def test_duplicate_delivery_costs_one_request_and_publishes_nothing(shop: AwsSta
         response = shop.invoker.invoke("IngestWorkerFunction", batch)
     # Then it is recognised by the claim alone
     assert response == {"batchItemFailures": []}
-    assert dict(counter.calls) == {"dynamodb.PutItem": 1}
+    assert dict(counter.calls) == {"dynamodb.TransactWriteItems": 1}
     assert bus_details(shop, published) == []
 
 
-def test_new_event_costs_claim_upsert_publish_and_one_batched_mark(shop: AwsStack) -> None:
+def test_new_event_costs_one_transaction_one_publish_and_one_batched_mark(shop: AwsStack) -> None:
     deliver(shop, "shopify_orders_create.json", "orders/create")
     batch = receive_sqs_event(shop, "IngestQueue")
     bootstrap.ingest_service()
     clients = [bootstrap.aws_client(name) for name in ("dynamodb", "events", "s3")]
     with counting_requests(clients) as counter:
         shop.invoker.invoke("IngestWorkerFunction", batch)
-    assert dict(counter.calls) == {"dynamodb.PutItem": 2, "events.PutEvents": 1, "dynamodb.BatchWriteItem": 1}
+    assert dict(counter.calls) == {
+        "dynamodb.TransactWriteItems": 1,
+        "events.PutEvents": 1,
+        "dynamodb.BatchWriteItem": 1,
+    }
 
 
 def test_older_version_after_newer_is_recorded_stale_and_not_published(shop: AwsStack, published: str) -> None:

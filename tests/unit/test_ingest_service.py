@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storeloom.ingest.message import IngestMessage
-from storeloom.ingest.ports import ClaimStatus, DoneMark
+from storeloom.ingest.ports import ClaimOutcome, DoneMark
 from storeloom.ingest.service import IngestService, MessageRejected
 from storeloom.model import CommerceEvent
 from storeloom.platforms.registry import get_adapter
@@ -20,38 +20,31 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 @dataclass
-class FakeLedger:
-    """Claims hold a lease; done marks replace them, as the DynamoDB ledger's conditional write does."""
+class FakeWriter:
+    """Claims hold a lease and are written with the entity or not at all, as the DynamoDB transaction is."""
 
     lease: timedelta = timedelta(seconds=60)
     records: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    versions: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
+    writes: int = 0
 
-    def claim(self, key: str, raw_ref: str | None, now: datetime) -> ClaimStatus:
-        status, lease_until = self.records.get(key, ("", now))
+    def claim_and_store(self, event: CommerceEvent, now: datetime) -> ClaimOutcome:
+        status, lease_until = self.records.get(event.idempotency_key, ("", now))
         if status == "claimed" and lease_until > now:
             return "in_progress"
         if status in ("applied", "stale"):
             return "duplicate"
-        self.records[key] = ("claimed", now + self.lease)
-        return "claimed"
+        key = (event.store_id, event.entity_type, event.entity_id)
+        if key in self.versions and self.versions[key] > event.occurred_at:
+            return "stale"
+        self.records[event.idempotency_key] = ("claimed", now + self.lease)
+        self.versions[key] = event.occurred_at
+        self.writes += 1
+        return "applied"
 
     def mark_done(self, marks: Sequence[DoneMark], now: datetime) -> None:
         for mark in marks:
             self.records[mark.key] = (mark.outcome, now)
-
-
-@dataclass
-class FakeEntities:
-    versions: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
-    writes: int = 0
-
-    def put_if_newer(self, event: CommerceEvent) -> bool:
-        key = (event.store_id, event.entity_type, event.entity_id)
-        if key in self.versions and self.versions[key] > event.occurred_at:
-            return False
-        self.versions[key] = event.occurred_at
-        self.writes += 1
-        return True
 
 
 @dataclass
@@ -76,8 +69,7 @@ class FakeArchive:
 
 def service(**overrides: object) -> IngestService:
     parts: dict[str, object] = {
-        "ledger": FakeLedger(),
-        "entities": FakeEntities(),
+        "writer": FakeWriter(),
         "publisher": FakeBus(),
         "archive": FakeArchive(),
         "adapters": get_adapter,
@@ -94,20 +86,20 @@ def message(name: str, topic: str = "orders/updated", **fields: object) -> Inges
 
 
 def test_new_version_is_stored_published_and_marked_applied() -> None:
-    bus, ledger = FakeBus(), FakeLedger()
-    result = service(publisher=bus, ledger=ledger).process_batch([("m1", message("shopify_orders_create.json"))])
+    bus, writer = FakeBus(), FakeWriter()
+    result = service(publisher=bus, writer=writer).process_batch([("m1", message("shopify_orders_create.json"))])
     assert result.counts() == {"applied": 1}
     assert [event.entity_id for event in bus.published] == ["6100000000000000001"]
-    assert [status for status, _ in ledger.records.values()] == ["applied"]
+    assert [status for status, _ in writer.records.values()] == ["applied"]
 
 
 def test_same_version_from_a_poll_dies_at_dedupe() -> None:
-    bus, entities = FakeBus(), FakeEntities()
-    ingest = service(publisher=bus, entities=entities)
+    bus, writer = FakeBus(), FakeWriter()
+    ingest = service(publisher=bus, writer=writer)
     ingest.process_batch([("m1", message("shopify_orders_updated.json"))])
     result = ingest.process_batch([("m2", message("shopify_orders_updated.json", source="poll"))])
     assert result.counts() == {"duplicate": 1}
-    assert len(bus.published) == 1 and entities.writes == 1
+    assert len(bus.published) == 1 and writer.writes == 1
 
 
 def test_older_version_is_stale_and_not_published() -> None:
@@ -120,25 +112,25 @@ def test_older_version_is_stale_and_not_published() -> None:
 
 
 def test_claim_left_by_a_crashed_worker_is_taken_over_once_its_lease_expires() -> None:
-    ledger = FakeLedger()
-    crashed = service(ledger=ledger, clock=lambda: NOW)
+    writer = FakeWriter()
+    crashed = service(writer=writer, clock=lambda: NOW)
     crashed.stage("m1", message("shopify_orders_create.json"))  # claimed and stored, never published
-    too_soon = service(ledger=ledger, clock=lambda: NOW + timedelta(seconds=30))
+    too_soon = service(writer=writer, clock=lambda: NOW + timedelta(seconds=30))
     with pytest.raises(MessageRejected, match="another worker"):
         too_soon.stage("m1", message("shopify_orders_create.json"))
     bus = FakeBus()
-    later = service(ledger=ledger, publisher=bus, clock=lambda: NOW + timedelta(seconds=61))
+    later = service(writer=writer, publisher=bus, clock=lambda: NOW + timedelta(seconds=61))
     result = later.process_batch([("m1", message("shopify_orders_create.json"))])
     assert result.counts() == {"applied": 1} and len(bus.published) == 1
 
 
 def test_failed_publish_fails_the_message_and_leaves_it_unmarked() -> None:
-    ledger = FakeLedger()
-    result = service(ledger=ledger, publisher=FakeBus(failing=True)).process_batch(
+    writer = FakeWriter()
+    result = service(writer=writer, publisher=FakeBus(failing=True)).process_batch(
         [("m1", message("shopify_orders_create.json"))]
     )
     assert result.failed_message_ids == {"m1"}
-    assert [status for status, _ in ledger.records.values()] == ["claimed"]
+    assert [status for status, _ in writer.records.values()] == ["claimed"]
 
 
 def test_unknown_topic_is_rejected_with_a_reason_naming_it() -> None:

@@ -1,7 +1,8 @@
 """Configuration as validated pydantic models, read from the environment once per process.
 
-pydantic-settings would add about 75 ms to the receiver's cold import (measured in bench/), so each
-settings model reads ``os.environ`` through field aliases instead.
+pydantic-settings would add about 75 ms to every cold start (measured with bench/), so each settings model
+reads ``os.environ`` through field aliases instead. The webhook receiver, the most latency-bound function,
+uses storeloom.ingest.receiver_settings.
 """
 
 from __future__ import annotations
@@ -24,17 +25,13 @@ class EnvModel(BaseModel):
 
 
 class IngestSettings(EnvModel):
-    """What the receiver and the ingest worker need: names of the stack's resources and limits."""
+    """What the ingest worker needs: names of the stack's resources and limits."""
 
-    stores_table: str = Field(alias="STORES_TABLE")
     entities_table: str = Field(alias="ENTITIES_TABLE")
     ledger_table: str = Field(alias="LEDGER_TABLE")
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET")
-    ingest_queue_url: str = Field(alias="INGEST_QUEUE_URL")
     event_bus_name: str = Field(alias="EVENT_BUS_NAME")
-    max_body_bytes: int = Field(alias="MAX_WEBHOOK_BYTES", default=512 * 1024, gt=0)
     dedupe_ttl_seconds: int = Field(alias="DEDUPE_TTL_SECONDS", default=7 * 24 * 3600, gt=0)
-    secret_cache_seconds: int = Field(alias="SECRET_CACHE_SECONDS", default=300, ge=0)
 
 
 @lru_cache(maxsize=1)

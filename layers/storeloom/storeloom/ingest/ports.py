@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 
 from storeloom.model import CommerceEvent
 
-ClaimStatus = Literal["claimed", "duplicate", "in_progress"]
+ClaimOutcome = Literal["applied", "stale", "duplicate", "in_progress"]
 Outcome = Literal["applied", "stale"]
 
 
@@ -23,19 +23,17 @@ class DoneMark:
     event_id: str
 
 
-class DedupeLedger(Protocol):
-    def claim(self, key: str, raw_ref: str | None, now: datetime) -> ClaimStatus:
-        """Claim ``key`` for processing with one conditional write."""
+class IngestWriter(Protocol):
+    def claim_and_store(self, event: CommerceEvent, now: datetime) -> ClaimOutcome:
+        """Claim the event's idempotency key and store its entity unless a newer version is stored, atomically.
+
+        ``duplicate``: the key was already done; ``in_progress``: another worker's claim is still leased;
+        ``stale``: a newer version is stored, and nothing was written.
+        """
         ...
 
     def mark_done(self, marks: Sequence[DoneMark], now: datetime) -> None:
-        """Record outcomes for claimed keys, batched."""
-        ...
-
-
-class EntityWriter(Protocol):
-    def put_if_newer(self, event: CommerceEvent) -> bool:
-        """Store the event's entity unless a newer version is stored; False means it was stale."""
+        """Record outcomes for processed keys, batched."""
         ...
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from storeloom.ingest.message import IngestMessage
-from storeloom.ingest.ports import DedupeLedger, DoneMark, EntityWriter, EventPublisher, RawArchive
+from storeloom.ingest.ports import DoneMark, EventPublisher, IngestWriter, RawArchive
 from storeloom.model import CommerceEvent
 from storeloom.platforms.base import NormalizeContext, PlatformAdapter
 from storeloom.platforms.timeparse import loads
@@ -43,8 +43,7 @@ class BatchResult:
 
 @dataclass
 class IngestService:
-    ledger: DedupeLedger
-    entities: EntityWriter
+    writer: IngestWriter
     publisher: EventPublisher
     archive: RawArchive
     adapters: AdapterLookup
@@ -84,7 +83,7 @@ class IngestService:
                 batch.errors[result.message_id] = "publishing to the event bus failed"
         marks = [_done_mark(r) for r in fresh if r.message_id not in batch.failed_message_ids]
         if marks:
-            self.ledger.mark_done(marks, self.clock())
+            self.writer.mark_done(marks, self.clock())
 
     def normalize(self, message: IngestMessage) -> list[CommerceEvent]:
         adapter = self.adapters(message.platform)
@@ -99,10 +98,7 @@ class IngestService:
         return adapter.normalize(message.topic, payload, context)
 
     def _claim_and_store(self, event: CommerceEvent) -> EventOutcome:
-        status = self.ledger.claim(event.idempotency_key, event.raw_ref, self.clock())
-        if status != "claimed":
-            return status
-        return "applied" if self.entities.put_if_newer(event) else "stale"
+        return self.writer.claim_and_store(event, self.clock())
 
     def _body_of(self, message: IngestMessage) -> str:
         if message.body is not None:

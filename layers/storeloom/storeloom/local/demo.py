@@ -16,7 +16,7 @@ from storeloom.local.demo_webhooks import Delivery, Posted, post
 from storeloom.local.stack import LocalStack
 from storeloom.platforms.registry import get_adapter
 from storeloom.store.entities import DynamoEntityStore
-from storeloom.store.ledger import DynamoLedger
+from storeloom.store.ledger import DynamoIngestLedger
 from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
 
 SHOPIFY_STORE = "demo-shopify"
@@ -82,7 +82,9 @@ def outcome_of(stack: LocalStack, posted: Posted) -> str:
     if posted.status != 200:
         return f"rejected {posted.status}: {posted.response.get('error')}"
     raw_ref = posted.response["raw_ref"]
-    ledger = DynamoLedger(stack.stack_env("LEDGER_TABLE"), stack.client("dynamodb"))
+    ledger = DynamoIngestLedger(
+        stack.stack_env("LEDGER_TABLE"), stack.stack_env("ENTITIES_TABLE"), stack.client("dynamodb")
+    )
     outcomes = []
     for key in idempotency_keys(posted):
         record = ledger.lookup(key) or {}
@@ -103,7 +105,7 @@ def idempotency_keys(posted: Posted) -> list[str]:
         body=posted.body.decode(),
         platform_event_id=f"evt-{delivery.delivery_id}" if delivery.platform == "shopify" else None,
     )
-    normalizer = IngestService(None, None, None, None, get_adapter)  # type: ignore[arg-type]
+    normalizer = IngestService(None, None, None, get_adapter)  # type: ignore[arg-type]
     return [event.idempotency_key for event in normalizer.normalize(message)]
 
 

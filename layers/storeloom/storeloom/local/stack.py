@@ -164,8 +164,11 @@ class LocalStack:
 def _forget_cached_wiring() -> None:
     # Settings and clients are cached per process; the stack has just changed the environment they read.
     from storeloom import bootstrap, config
+    from storeloom.ingest import receiver_bootstrap, receiver_settings
 
     config.ingest_settings.cache_clear()
+    receiver_settings.receiver_settings.cache_clear()
+    receiver_bootstrap.botocore_client.cache_clear()
+    receiver_bootstrap.webhook_receiver.cache_clear()
     bootstrap.aws_client.cache_clear()
-    bootstrap.webhook_receiver.cache_clear()
     bootstrap.ingest_service.cache_clear()

@@ -1,4 +1,4 @@
-"""Canonical entities on DynamoDB: one item per (store, entity type, id), written only if newer."""
+"""Canonical entities on DynamoDB: one item per (store, entity type, id). Ingest writes them (store.ledger)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from storeloom.model import CommerceEvent
 
@@ -27,18 +25,11 @@ class DynamoEntityStore:
         self._client = client
 
     def put_if_newer(self, event: CommerceEvent) -> bool:
-        # An equal version is the same fact: rewriting it keeps a crashed-and-retried ingest idempotent.
+        """Store an entity outside the ingest path (fixtures, migrations); False when a newer one is stored."""
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_item_for(event),
-                ConditionExpression="attribute_not_exists(pk) OR version <= :version",
-                ExpressionAttributeValues={":version": {"N": str(version_of(event.occurred_at))}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+            self._client.put_item(TableName=self._table, **conditional_put(event))
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
         return True
 
     def get(self, store_id: str, entity_type: str, entity_id: str) -> dict[str, Any] | None:
@@ -80,7 +71,19 @@ class DynamoEntityStore:
         return [entity for item in response.get("Items", []) if (entity := _entity_of(item)) is not None]
 
 
-def _item_for(event: CommerceEvent) -> dict[str, Any]:
+def conditional_put(event: CommerceEvent) -> dict[str, Any]:
+    """Put arguments that write the event's entity unless a newer version is stored.
+
+    An equal version is the same fact: rewriting it keeps a crashed-and-retried ingest idempotent.
+    """
+    return {
+        "Item": entity_item(event),
+        "ConditionExpression": "attribute_not_exists(pk) OR version <= :version",
+        "ExpressionAttributeValues": {":version": {"N": str(version_of(event.occurred_at))}},
+    }
+
+
+def entity_item(event: CommerceEvent) -> dict[str, Any]:
     item: dict[str, Any] = {
         "pk": {"S": entity_partition(event.store_id, event.entity_type)},
         "entity_id": {"S": event.entity_id},

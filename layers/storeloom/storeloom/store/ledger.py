@@ -1,9 +1,11 @@
-"""The idempotency ledger on DynamoDB: one conditional write claims a key, a batch write records outcomes.
+"""Dedupe and upsert in one DynamoDB transaction; outcomes recorded for a whole SQS batch in one write.
 
-Written by hand rather than with Powertools' idempotency utility because that utility spends two
-single-item writes per record; here the outcomes of a whole SQS batch are recorded in one BatchWriteItem
-and a duplicate is recognised by the claim itself (ReturnValuesOnConditionCheckFailure), so it costs one
-request.
+A new version costs one TransactWriteItems (claim the idempotency key, write the entity if newer), its share
+of one PutEvents, and its share of one BatchWriteItem that marks the batch's keys done. A duplicate costs
+the one transaction, whose cancellation reason says which condition failed.
+
+Written by hand rather than with Powertools' idempotency utility: that utility spends two single-item writes
+per record and cannot join the entity write in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,48 +16,38 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from storeloom.ingest.ports import ClaimStatus, DoneMark
+from storeloom.ingest.ports import ClaimOutcome, DoneMark
+from storeloom.model import CommerceEvent
+from storeloom.store.entities import conditional_put
 
 _BATCH_WRITE_LIMIT = 25
+_CLAIM_CONDITION = "attribute_not_exists(pk) OR (#s = :claimed AND lease_until < :now)"
 
 
-class DynamoLedger:
+class DynamoIngestLedger:
     def __init__(
-        self, table_name: str, client: Any, *, ttl_seconds: int = 7 * 24 * 3600, lease_seconds: int = 60
+        self,
+        ledger_table: str,
+        entities_table: str,
+        client: Any,
+        *,
+        ttl_seconds: int = 7 * 24 * 3600,
+        lease_seconds: int = 60,
     ) -> None:
         # The lease must be shorter than the IngestQueue's visibility timeout, so a redelivery after a
         # crash finds it expired and takes the claim over.
-        self._table = table_name
+        self._ledger = ledger_table
+        self._entities = entities_table
         self._client = client
         self._ttl = ttl_seconds
         self._lease = lease_seconds
 
-    def claim(self, key: str, raw_ref: str | None, now: datetime) -> ClaimStatus:
-        epoch = int(now.timestamp())
-        item = {
-            "pk": {"S": f"ingest#{key}"},
-            "status": {"S": "claimed"},
-            "lease_until": {"N": str(epoch + self._lease)},
-            "expires_at": {"N": str(epoch + self._ttl)},
-        }
-        if raw_ref:
-            item["raw_ref"] = {"S": raw_ref}
+    def claim_and_store(self, event: CommerceEvent, now: datetime) -> ClaimOutcome:
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(pk) OR (#s = :claimed AND lease_until < :now)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":claimed": {"S": "claimed"}, ":now": {"N": str(epoch)}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+            self._client.transact_write_items(TransactItems=[self._claim(event, now), self._upsert(event)])
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            old_item: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
-            old_status = old_item.get("status", {}).get("S")
-            return "in_progress" if old_status == "claimed" else "duplicate"
-        return "claimed"
+            return _cancellation_outcome(error)
+        return "applied"
 
     def mark_done(self, marks: Sequence[DoneMark], now: datetime) -> None:
         expires = str(int(now.timestamp()) + self._ttl)
@@ -65,20 +57,58 @@ class DynamoLedger:
 
     def lookup(self, key: str) -> dict[str, str] | None:
         """The recorded status and raw_ref of an ingest key (for demos, status and audits)."""
-        response = self._client.get_item(TableName=self._table, Key={"pk": {"S": f"ingest#{key}"}})
+        response = self._client.get_item(TableName=self._ledger, Key={"pk": {"S": f"ingest#{key}"}})
         item = response.get("Item")
         if not item:
             return None
         return {name: value.get("S", value.get("N", "")) for name, value in item.items()}
 
+    def _claim(self, event: CommerceEvent, now: datetime) -> dict[str, Any]:
+        epoch = int(now.timestamp())
+        item = {
+            "pk": {"S": f"ingest#{event.idempotency_key}"},
+            "status": {"S": "claimed"},
+            "lease_until": {"N": str(epoch + self._lease)},
+            "expires_at": {"N": str(epoch + self._ttl)},
+        }
+        if event.raw_ref:
+            item["raw_ref"] = {"S": event.raw_ref}
+        return {
+            "Put": {
+                "TableName": self._ledger,
+                "Item": item,
+                "ConditionExpression": _CLAIM_CONDITION,
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":claimed": {"S": "claimed"}, ":now": {"N": str(epoch)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _upsert(self, event: CommerceEvent) -> dict[str, Any]:
+        return {"Put": {"TableName": self._entities, **conditional_put(event)}}
+
     def _write_all(self, requests: list[dict[str, Any]]) -> None:
-        pending: dict[str, Any] = {self._table: requests}
+        pending: dict[str, Any] = {self._ledger: requests}
         for _attempt in range(5):
             response = self._client.batch_write_item(RequestItems=pending)
             pending = response.get("UnprocessedItems") or {}
             if not pending:
                 return
-        raise RuntimeError(f"ledger batch write left {len(pending[self._table])} items unprocessed")
+        raise RuntimeError(f"ledger batch write left {len(pending[self._ledger])} items unprocessed")
+
+
+def _cancellation_outcome(error: ClientError) -> ClaimOutcome:
+    if error.response["Error"]["Code"] != "TransactionCanceledException":
+        raise error
+    reasons: list[dict[str, Any]] = list(error.response.get("CancellationReasons") or [])  # type: ignore[arg-type]
+    claim, upsert = [*reasons, {}, {}][:2]
+    if claim.get("Code") == "ConditionalCheckFailed":
+        old_status = claim.get("Item", {}).get("status", {}).get("S")
+        return "in_progress" if old_status == "claimed" else "duplicate"
+    if upsert.get("Code") == "ConditionalCheckFailed":
+        return "stale"
+    # TransactionConflict and throttling: the message is retried.
+    raise error
 
 
 def _done_item(mark: DoneMark, expires: str) -> dict[str, Any]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 
 @dataclass(frozen=True)
@@ -75,20 +75,30 @@ def _record_of(item: dict[str, Any]) -> StoreRecord:
 
 
 class SecretsManagerVault:
-    """Store secrets in Secrets Manager; reads go through Powertools' cached provider."""
+    """Store secrets in Secrets Manager and read them through a small time-bounded cache.
 
-    def __init__(self, client: Any, cache_seconds: int = 300) -> None:
+    Written by hand rather than with Powertools' parameters utility because that utility imports boto3,
+    which the webhook receiver avoids to keep its cold start near the cost of boto3 alone (bench/).
+    """
+
+    def __init__(self, client: Any, cache_seconds: int = 300, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
-        self._provider = SecretsProvider(boto3_client=client)
         self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._cache: dict[str, tuple[float, StoreSecrets]] = {}
 
     def read(self, secret_arn: str) -> StoreSecrets:
-        text = self._provider.get(secret_arn, max_age=self._cache_seconds)
-        return StoreSecrets.from_json(str(text))
+        cached = self._cache.get(secret_arn)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        secrets = StoreSecrets.from_json(self._client.get_secret_value(SecretId=secret_arn)["SecretString"])
+        self._cache[secret_arn] = (self._clock() + self._cache_seconds, secrets)
+        return secrets
 
     def create_or_update(self, name: str, secrets: StoreSecrets) -> str:
         try:
             arn: str = self._client.create_secret(Name=name, SecretString=secrets.to_json())["ARN"]
         except self._client.exceptions.ResourceExistsException:
             arn = self._client.put_secret_value(SecretId=name, SecretString=secrets.to_json())["ARN"]
+        self._cache.pop(arn, None)
         return arn
