@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "storeloom.cli.stores",
     "storeloom.cli.entities",
     "storeloom.cli.replay",
+    "storeloom.cli.sync",
+    "storeloom.cli.backfill",
     "storeloom.cli.flows",
     "storeloom.cli.runs",
     "storeloom.cli.outbox",

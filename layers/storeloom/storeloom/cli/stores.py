@@ -6,6 +6,7 @@ import argparse
 from urllib.parse import urlsplit
 
 from storeloom.cli.common import CliError, add_endpoint_arguments, print_json_line
+from storeloom.cli.sync import add_status_parser, create_schedules
 from storeloom.local.endpoint import StackConnection, connect
 from storeloom.platforms.signatures import SIGNATURE_CHECKS
 from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
@@ -26,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--poll-minutes", type=int, default=15, help="poll interval (default 15)")
     add_endpoint_arguments(add)
     add.set_defaults(run=run_add)
+    add_status_parser(actions)
 
 
 def validated_record(args: argparse.Namespace, secret_arn: str) -> StoreRecord:
@@ -65,6 +67,9 @@ def run_add(args: argparse.Namespace) -> int:
     check_add_arguments(args)
     connection = connect(args.endpoint, args.stack)
     record = add_store(connection, args)
+    schedules = create_schedules(connection, record)
     webhook_url = f"{connection.webhook_base_url or ''}webhooks/{record.platform}/{record.store_id}"
-    print_json_line({"store_id": record.store_id, "platform": record.platform, "webhook_url": webhook_url})
+    print_json_line(
+        {"store_id": record.store_id, "platform": record.platform, "webhook_url": webhook_url, "schedules": schedules}
+    )
     return 0
