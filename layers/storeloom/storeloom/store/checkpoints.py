@@ -104,3 +104,26 @@ class DynamoHealthLog:
             "last_checked_at": item.get("last_checked_at", {}).get("S", ""),
             "last_repaired": item.get("last_repaired", {}).get("S", ""),
         }
+
+
+class DynamoEntitySources:
+    """Reads, from the Entities table, which path delivered each stored entity version of a store."""
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    def sources(self, store_id: str, entity_type: str) -> list[tuple[str, str]]:
+        """(source, occurred_at ISO) of every stored entity of one type."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"{store_id}#{entity_type}"}},
+            ProjectionExpression="#src, sort_key",
+            ExpressionAttributeNames={"#src": "source"},
+        )
+        return [
+            (item.get("source", {}).get("S", ""), item.get("sort_key", {}).get("S", "").partition("#")[2])
+            for page in pages
+            for item in page.get("Items", [])
+        ]
