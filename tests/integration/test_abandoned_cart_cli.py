@@ -43,6 +43,11 @@ def test_bad_delays_exit_non_zero_naming_the_field(cli: AwsStack, capsys: pytest
     assert "--delays" in capsys.readouterr().err
 
 
+def test_webhook_channel_without_url_is_refused(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "enable", "--store", "s1", "--channel", "webhook"]) == 2
+    assert "webhook_url" in capsys.readouterr().err
+
+
 def test_runs_lists_each_run_with_its_decisions(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
     log = wiring.run_log()
     now = datetime.now(UTC)

@@ -53,6 +53,15 @@ def test_delays_must_ascend() -> None:
         FlowConfig(store_id=STORE, delays_seconds=[60, 10])
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"provider": "ses", "medium": "sms"}, "email only"), ({"provider": "webhook"}, "webhook_url")],
+)
+def test_channel_must_fit_the_medium_and_have_a_target(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FlowConfig(store_id=STORE, **changes)
+
+
 def test_schedule_counts_from_last_activity_and_skips_stale_steps() -> None:
     cfg = config()  # 1 h, 24 h, 72 h; staleness 6 h
     assert next_step(cfg, NOW, 0, NOW).wait_seconds == 3600

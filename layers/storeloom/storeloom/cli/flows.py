@@ -71,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             config = admin.enable_flow(configs, args.store, args.flow, **_changes(args))
         except ValidationError as error:
-            raise CliError(f"flow config: {error.errors()[0]['loc']}: {error.errors()[0]['msg']}") from error
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "flow config"
+            raise CliError(f"{field}: {first['msg']}") from error
     elif args.action == "disable":
         config = admin.disable_flow(configs, args.store, args.flow)
     else:

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storeloom.config import EnvModel
 
@@ -75,6 +75,14 @@ class FlowConfig(BaseModel):
         if not delays or delays != sorted(delays):
             raise ValueError("delays must be non-empty and ascending")
         return delays
+
+    @model_validator(mode="after")
+    def _channel_fits(self) -> FlowConfig:
+        if self.provider == "ses" and self.medium != "email":
+            raise ValueError("provider ses sends email only")
+        if self.provider == "webhook" and not self.webhook_url:
+            raise ValueError("provider webhook needs webhook_url")
+        return self
 
 
 class FlowSettings(EnvModel):
