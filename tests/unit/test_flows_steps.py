@@ -202,3 +202,11 @@ def test_next_step_overdue_beyond_staleness_is_skipped_as_stale() -> None:
     after = w.runner().run(state())
     assert w.reasons() == [(0, "sent", None), (1, "suppressed", "stale")]
     assert (after.step, after.wait_seconds) == (2, 41 * 3600)
+
+
+def test_a_step_deferred_too_often_is_skipped_not_retried_forever() -> None:
+    w = world()
+    w.commerce.products["p1"] = product(updated_at=NOW - timedelta(days=10))
+    after = w.runner(live=_DownCatalog()).run(state(config(max_defers=2), attempt=2))
+    assert w.reasons() == [(0, "suppressed", "defer_limit")]
+    assert (after.step, after.attempt) == (1, 0)

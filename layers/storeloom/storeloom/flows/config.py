@@ -68,6 +68,7 @@ class FlowConfig(BaseModel):
     enrichment_attempts: int = Field(default=3, ge=1)
     enrichment_fallback_max_age_seconds: int = Field(default=DAY, ge=0)
     defer_seconds: int = Field(default=15 * 60, gt=0)
+    max_defers: int = Field(default=10, ge=0, description="then the step is skipped as defer_limit")
 
     @field_validator("delays_seconds")
     @classmethod

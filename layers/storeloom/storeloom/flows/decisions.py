@@ -26,7 +26,7 @@ EXIT_REASONS = frozenset(
         "error",
     }
 )
-SKIP_REASONS = frozenset({"stale", "frequency_cap"})
+SKIP_REASONS = frozenset({"stale", "frequency_cap", "defer_limit"})
 WAIT_REASONS = frozenset({"quiet_hours", "enrichment_unavailable", "cart_active"})
 
 

@@ -118,6 +118,8 @@ class StepRunner:
         return state.model_copy(update={"step": plan.step, "attempt": 0, "wait_seconds": plan.wait_seconds})
 
     def _wait(self, state: RunState, reason: str, seconds: int, now: datetime) -> RunState:
+        if state.attempt >= state.config.max_defers:
+            return self._advance(state, now, skipped="defer_limit")
         self._decide(state, "waited", reason, now, detail={"seconds": str(seconds)})
         return state.model_copy(update={"attempt": state.attempt + 1, "wait_seconds": max(0, seconds)})
 
