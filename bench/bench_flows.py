@@ -21,6 +21,7 @@ SERVICES = ("dynamodb", "stepfunctions", "sesv2", "events", "sqs")
 
 def main() -> None:
     with pytest.MonkeyPatch.context() as patch, provisioned_stack(patch) as aws:
+        patch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")  # the handlers' logs would bury the figures
         wiring.forget()
         harness = Harness(aws)
         per_step: list[tuple[int, Counter[str]]] = []
