@@ -53,6 +53,9 @@ class StackConnection:
 
 
 def local_record_path(root: Path | None = None) -> Path:
+    """``$STORELOOM_HOME/local.json`` when set, else the nearest ``.storeloom/local.json`` up from here."""
+    if home := os.environ.get("STORELOOM_HOME"):
+        return Path(home) / "local.json"
     base = root or Path.cwd()
     for folder in (base, *base.parents):
         candidate = folder / ".storeloom" / "local.json"

@@ -109,7 +109,8 @@ class LocalStack:
 
     def record(self, path: Path | None = None) -> Path:
         """Write .storeloom/local.json so other commands and tests find this stack."""
-        target = path or self.root / ".storeloom" / "local.json"
+        home = os.environ.get("STORELOOM_HOME")
+        target = path or (Path(home) / "local.json" if home else self.root / ".storeloom" / "local.json")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(self.describe(), indent=2))
         return target
