@@ -172,3 +172,17 @@ def test_next_run_overlaps_the_cursor_and_catches_a_late_commit(platform: str) -
     replica = harness.replica()
     assert replica.latest == harness.truth()
     assert replica.latest[late_id] == (cursor.cursor.updated_at - timedelta(minutes=5)).isoformat()
+
+
+def test_woocommerce_tie_storm_longer_than_the_exclude_list_walks_pages_of_one_query() -> None:
+    harness = Harness("woocommerce", orders=300, page_size=20)
+    moment = harness.clock.now() - timedelta(hours=2)
+    for order_id in sorted(harness.truth(), key=int)[10:260]:  # 250 orders in one second
+        harness.api.data.touch("orders", order_id, moment)
+
+    report = harness.sync()
+
+    assert report.complete and report.enqueued == 300
+    assert any("page=2" in url for url in harness.api.requests)  # the fallback was used
+    assert_complete_and_single(harness)
+    assert harness.replica().duplicates == 0

@@ -14,6 +14,7 @@ from storeloom.polling.settings import poller_settings
 if TYPE_CHECKING:
     from storeloom.polling.health import HealthSweep
     from storeloom.polling.runner import PollRunner
+    from storeloom.polling.service import SyncReport
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +66,15 @@ def health_sweep() -> HealthSweep:
         webhook_base_url=settings.webhook_base_url,
         schedules=PollSchedules(aws_client("scheduler"), target) if target else None,
     )
+
+
+def sync_once(store_id: str, entity: str = "orders") -> SyncReport:
+    """One live poll cycle now, in this process, against the stack the environment points at
+    (what ``storeloom sync`` and the demo run)."""
+    from storeloom.polling.runner import PollJob
+
+    forget()
+    return poll_runner().run(PollJob(store_id=store_id, entity=entity), lambda: 1 << 30)
 
 
 def forget() -> None:

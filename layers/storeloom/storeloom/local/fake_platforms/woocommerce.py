@@ -106,8 +106,11 @@ def _matching(rows: Any, params: dict[str, str]) -> list[Row]:
     gmt = params.get("dates_are_gmt") == "true"
     after = _when(params["modified_after"], gmt) if "modified_after" in params else None
     before = _when(params["modified_before"], gmt) if "modified_before" in params else None
+    excluded = {entity_id for entity_id in params.get("exclude", "").split(",") if entity_id}
     found = []
     for row in rows:
+        if str(row["id"]) in excluded:
+            continue
         moment = parse_time(row["date_modified_gmt"])
         if (after and moment <= after) or (before and moment >= before):
             continue

@@ -7,8 +7,9 @@
 Page numbers shift when an entity is modified mid-run (it moves to the end of the list and everything
 after it moves up one place, so a page boundary skips an item). Each request is therefore re-anchored on
 the cursor: ``modified_after`` = the cursor's second minus one (``modified_after`` is exclusive and has
-second precision) and page 1; the caller drops what it has already passed. Only when a whole page shares
-one second (no progress) does the page number advance.
+second precision), page 1, and ``exclude`` = the ids already seen in that second, so equal timestamps
+across the boundary are neither lost nor re-read. Only in a tie storm longer than ``MAX_EXCLUDE`` does
+the page number advance instead. The caller still drops anything at or before its cursor.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, parse_time
 from storeloom.polling.http import ApiTransport
 
 MAX_PER_PAGE = 100
+MAX_EXCLUDE = 100  # ids per request, to keep the URL short
 RESOURCES: dict[str, tuple[str, str]] = {
     "orders": ("orders", "order.updated"),
     "products": ("products", "product.updated"),
@@ -72,8 +74,8 @@ class WooCommerceClient:
     def fetch(self, entity: str, since: datetime, after: Cursor | None, token: str | None) -> ApiPage:
         path, _ = _resource(entity)
         anchor = after.updated_at if after else since
-        page = int(token) if token else 1
-        params = {
+        page, exclude = _read_token(token)
+        params: dict[str, Any] = {
             "per_page": self.page_size,
             "page": page,
             "modified_after": _gmt(anchor - timedelta(seconds=1)),
@@ -82,15 +84,15 @@ class WooCommerceClient:
             "order": "asc",
             "status": "any",
         }
+        if exclude:
+            params["exclude"] = ",".join(exclude)
         before = self.requests
         response = self._request("GET", path, params=params)
         items = [PolledItem(position_of(row), json.dumps(row)) for row in response.json()]
-        total_pages = int(response.headers.get("x-wp-totalpages", "1") or 1)
         total = int(response.headers.get("x-wp-total", "0") or 0)
         next_token = None
-        if page < total_pages:
-            progressed = after is None or any(after < item.position for item in items)
-            next_token = "1" if progressed else str(page + 1)
+        if items and page < int(response.headers.get("x-wp-totalpages", "1") or 1):
+            next_token = _next_token(items, after, page, exclude, anchor)
         return ApiPage(items, next_token, self.requests - before, total=total)
 
     def count(self, entity: str, since: datetime) -> int | None:
@@ -101,10 +103,7 @@ class WooCommerceClient:
 
     def list_webhooks(self) -> list[Subscription]:
         rows = self._request("GET", "webhooks", params={"per_page": MAX_PER_PAGE}).json()
-        return [
-            Subscription(str(r["id"]), r["topic"], r["delivery_url"], r.get("status") == "active")
-            for r in rows
-        ]
+        return [Subscription(str(r["id"]), r["topic"], r["delivery_url"], r.get("status") == "active") for r in rows]
 
     def create_webhook(self, topic: str, address: str) -> Subscription:
         body = {"name": f"storeloom {topic}", "topic": topic, "delivery_url": address, "status": "active"}
@@ -120,9 +119,24 @@ class WooCommerceClient:
         return self.transport.request(method, f"{self._base}/{path}", auth=self._auth, **kwargs)
 
 
+def _read_token(token: str | None) -> tuple[int, list[str]]:
+    page, _, ids = (token or "1|").partition("|")
+    return int(page), [entity_id for entity_id in ids.split(",") if entity_id]
+
+
+def _next_token(items: list[PolledItem], after: Cursor | None, page: int, exclude: list[str], anchor: datetime) -> str:
+    """Re-anchor on the page's last second, excluding the ids already seen in that second; in a tie storm
+    too long to exclude (or if the site ignored ``exclude``), walk the pages of the same query instead."""
+    last_second = items[-1].position.updated_at.replace(microsecond=0)
+    progressed = after is None or any(after < item.position for item in items)
+    tied = [item.position.id for item in items if item.position.updated_at.replace(microsecond=0) == last_second]
+    carried = exclude if last_second == anchor.replace(microsecond=0) else []
+    if not progressed or len(carried) + len(tied) > MAX_EXCLUDE:
+        return f"{page + 1}|{','.join(exclude)}"
+    return f"1|{','.join(carried + tied)}"
+
+
 def _resource(entity: str) -> tuple[str, str]:
     if entity not in RESOURCES:
-        raise ValueError(
-            f"entity: woocommerce has no pollable resource {entity!r}; use one of {sorted(RESOURCES)}"
-        )
+        raise ValueError(f"entity: woocommerce has no pollable resource {entity!r}; use one of {sorted(RESOURCES)}")
     return RESOURCES[entity]
