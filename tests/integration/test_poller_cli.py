@@ -14,6 +14,7 @@ from storeloom.local.fake_platforms import FakeShopify, LoopbackServer, seed_sho
 from storeloom.polling import wiring
 from storeloom.polling.cursor import parse_time
 from storeloom.store.checkpoints import DynamoHealthLog
+from storeloom.store.schedules import PollSchedules, ScheduleTarget
 from tests.integration.test_poller_functions import drain_ingest, register
 from tests.support.aws import AwsStack
 
@@ -110,3 +111,15 @@ def test_subscription_health_recreates_a_deleted_subscription(stack: AwsStack, s
     assert all(
         hook["address"] == "http://function-url.local/webhooks/shopify/shop-1" for hook in shop.webhooks.values()
     )
+
+
+def test_a_removed_store_loses_its_schedules(stack: AwsStack) -> None:
+    target = ScheduleTarget.from_environment(stack.stack.environment())
+    assert target is not None
+    schedules = PollSchedules(stack.client("scheduler"), target)
+    schedules.ensure("gone", ["orders", "products"], 15)
+    schedules.ensure("gone", ["orders"], 30)  # re-registering updates in place
+
+    assert schedules.names("gone") == ["poll-gone-orders", "poll-gone-products"]
+    assert schedules.remove("gone", ["orders", "products", "customers"]) == 2
+    assert schedules.names("gone") == []

@@ -1,0 +1,60 @@
+"""Subscription health against the fake APIs: missing topics re-created, disabled hooks re-activated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storeloom.local.fake_platforms.harness import Harness
+from storeloom.platforms.woocommerce.api_client import WEBHOOK_TOPICS as WOO_TOPICS
+from storeloom.polling.health import SubscriptionHealth, webhook_address
+from storeloom.polling.settings import PollerSettings
+
+ADDRESS = webhook_address("https://abc.lambda-url.us-east-1.on.aws/", "woocommerce", "woo-1")
+
+
+class MemoryHealthLog:
+    def __init__(self) -> None:
+        self.repairs: list[str] = []
+
+    def record_repairs(self, store_id: str, topics: list[str], now: datetime) -> None:
+        self.repairs.extend(topics)
+
+
+def test_woocommerce_disabled_hook_is_reactivated_in_place_and_missing_ones_created() -> None:
+    harness = Harness("woocommerce")
+    log = MemoryHealthLog()
+    health = SubscriptionHealth(log, harness.clock.now)
+    health.repair("woo-1", harness.source, ADDRESS)
+    disabled = next(key for key, hook in harness.api.webhooks.items() if hook["topic"] == "order.updated")
+    harness.api.webhooks[disabled]["status"] = "disabled"  # 5 failed deliveries (C2)
+    foreign = {"id": 999, "topic": "order.created", "delivery_url": "https://other.example/", "status": "active"}
+    harness.api.webhooks["999"] = foreign
+
+    report = health.repair("woo-1", harness.source, ADDRESS)
+
+    assert report.reactivated == ["order.updated"] and report.created == []
+    assert harness.api.webhooks[disabled]["status"] == "active"
+    assert len(log.repairs) == len(WOO_TOPICS) + 1
+    assert harness.api.webhooks["999"] == foreign  # another app's hook is left alone
+
+
+def test_a_healthy_store_needs_no_repair() -> None:
+    harness = Harness("shopify")
+    health = SubscriptionHealth(MemoryHealthLog(), harness.clock.now)
+    address = webhook_address("https://hooks.example/", "shopify", "shop-1")
+    health.repair("shop-1", harness.source, address)
+    requests_before = len(harness.api.requests)
+
+    report = health.repair("shop-1", harness.source, address)
+
+    assert report.repaired == [] and len(report.healthy) == 8
+    assert len(harness.api.requests) == requests_before + 1  # one list call, nothing written
+
+
+def test_poller_settings_defaults_follow_the_engine_defaults() -> None:
+    env = {"STORES_TABLE": "s", "CHECKPOINTS_TABLE": "c", "INGEST_QUEUE_URL": "q"}
+
+    settings = PollerSettings.model_validate(env)
+
+    assert settings.overlap_minutes == 10 and settings.backfill_share == 0.5
+    assert settings.deep_sweep_hours == 48
