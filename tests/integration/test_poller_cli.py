@@ -79,7 +79,7 @@ def test_stores_add_creates_one_schedule_per_entity(stack: AwsStack, capsys: pyt
     printed = json.loads(capsys.readouterr().out)
     group = stack.env("POLL_SCHEDULE_GROUP")
     schedule = stack.client("scheduler").get_schedule(Name="poll-new-shop-orders", GroupName=group)
-    assert len(printed["schedules"]) == 5
+    assert printed["schedules"] == [f"poll-new-shop-{e}" for e in ("orders", "customers", "products", "checkouts")]
     assert schedule["ScheduleExpression"] == "rate(5 minutes)"
     assert json.loads(schedule["Target"]["Input"]) == {"store_id": "new-shop", "entity": "orders", "mode": "live"}
 

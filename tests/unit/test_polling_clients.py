@@ -12,6 +12,8 @@ from storeloom.local.fake_platforms.harness import Harness
 from storeloom.platforms.shopify.api_client import ShopifyClient, read_call_limit
 from storeloom.polling.http import ApiError, ApiTransport
 from storeloom.polling.ratelimit import RateLimiter
+from storeloom.polling.sources import polled_entities
+from storeloom.store.stores import StoreRecord
 
 
 def params_of(url: str) -> dict[str, str]:
@@ -133,3 +135,17 @@ def test_a_half_share_limiter_holds_off_at_half_the_bucket() -> None:
     limiter.acquire()
 
     assert limiter.waited_seconds == pytest.approx((30 - 19) / 2.0)
+
+
+def test_shopify_inventory_levels_are_listed_for_the_store_locations_only() -> None:
+    clock = VirtualClock()
+    shop = FakeShopify(clock=clock)
+    transport = transport_for(httpx.MockTransport(shop), clock)
+    client = ShopifyClient("https://x", "shpat_local", transport, location_ids="655441491,655441492")
+    record = StoreRecord("s", "shopify", "https://x", "arn", extra={"location_ids": "655441491"})
+
+    client.fetch("inventory_levels", datetime(2025, 1, 1, tzinfo=UTC), None, None)
+
+    assert params_of(shop.requests[0])["location_ids"] == "655441491,655441492"
+    assert "inventory_levels" in polled_entities(record)
+    assert "inventory_levels" not in polled_entities(StoreRecord("s", "shopify", "https://x", "arn"))

@@ -12,7 +12,7 @@ from storeloom.polling import wiring
 from storeloom.polling.http import ApiError
 from storeloom.polling.runner import PollJob, PollRunner, report_dict
 from storeloom.polling.service import SyncReport
-from storeloom.polling.sources import POLLED_ENTITIES
+from storeloom.polling.sources import polled_entities
 from storeloom.store.stores import StoreRecord
 
 
@@ -35,8 +35,8 @@ def checked_store(runner: PollRunner, store_id: str, entity: str) -> StoreRecord
     store = runner.stores.get(store_id)
     if store is None:
         raise CliError(f"--store: no store {store_id!r} is registered (add it with `storeloom stores add`)")
-    entities = POLLED_ENTITIES.get(store.platform)
-    if entities is None:
+    entities = polled_entities(store)
+    if not entities:
         raise CliError(f"--store: {store.platform} stores are not polled")
     if entity not in entities:
         raise CliError(f"--entity: {entity!r} is not one of {', '.join(entities)} for {store.platform}")
@@ -112,8 +112,8 @@ def create_schedules(connection: StackConnection, record: StoreRecord) -> list[s
     from storeloom.store.schedules import PollSchedules, ScheduleTarget
 
     target = ScheduleTarget.from_environment(connection.environment)
-    entities = POLLED_ENTITIES.get(record.platform)
-    if target is None or entities is None:
+    entities = polled_entities(record)
+    if target is None or not entities:
         return []
     schedules = PollSchedules(connection.client("scheduler"), target)
     return schedules.ensure(record.store_id, entities, record.poll_interval_minutes)

@@ -15,7 +15,7 @@ from typing import Protocol
 from storeloom.platforms.shopify.api_client import Subscription
 from storeloom.polling.http import ApiError
 from storeloom.polling.runner import StoreLookup
-from storeloom.polling.sources import POLLED_ENTITIES, WEBHOOK_TOPICS
+from storeloom.polling.sources import WEBHOOK_TOPICS, polled_entities
 from storeloom.store.stores import StoreRecord
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class HealthSweep:
             if store.platform not in WEBHOOK_TOPICS:
                 continue
             if self.schedules:
-                self.schedules.ensure(store.store_id, POLLED_ENTITIES[store.platform], store.poll_interval_minutes)
+                self.schedules.ensure(store.store_id, polled_entities(store), store.poll_interval_minutes)
             if not self.webhook_base_url:
                 continue
             address = webhook_address(self.webhook_base_url, store.platform, store.store_id)

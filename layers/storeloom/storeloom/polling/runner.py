@@ -14,7 +14,7 @@ from storeloom.model.types import UtcDatetime
 from storeloom.polling.checkpoint import Mode
 from storeloom.polling.ports import MessageSink
 from storeloom.polling.service import ProgressHook, SyncReport, SyncRequest, SyncService
-from storeloom.polling.sources import POLLED_ENTITIES, PollingClient, source_for
+from storeloom.polling.sources import PollingClient, polled_entities, source_for
 from storeloom.store.stores import StoreRecord, StoreSecrets
 
 
@@ -73,7 +73,7 @@ class PollRunner:
         jobs = [
             PollJob(store_id=store.store_id, entity=entity, mode="deep_sweep", since=since).model_dump_json()
             for store in self.stores.all()
-            for entity in POLLED_ENTITIES.get(store.platform, ())
+            for entity in polled_entities(store)
         ]
         if jobs and self.jobs is not None:
             self.jobs.send_many(jobs)

@@ -23,6 +23,16 @@ POLLED_ENTITIES: dict[str, tuple[str, ...]] = {
     "shopify": tuple(shopify.RESOURCES),
     "woocommerce": tuple(woocommerce.RESOURCES),
 }
+# Shopify lists inventory levels only for given locations (location_ids), kept in the store's extra.
+NEEDS_EXTRA: dict[str, str] = {"inventory_levels": "location_ids"}
+
+
+def polled_entities(store: StoreRecord) -> tuple[str, ...]:
+    """The entities to poll for ``store``: its platform's, less those it lacks the settings for."""
+    entities = POLLED_ENTITIES.get(store.platform, ())
+    return tuple(e for e in entities if e not in NEEDS_EXTRA or store.extra.get(NEEDS_EXTRA[e]))
+
+
 WEBHOOK_TOPICS: dict[str, tuple[str, ...]] = {
     "shopify": shopify.WEBHOOK_TOPICS,
     "woocommerce": woocommerce.WEBHOOK_TOPICS,
@@ -53,7 +63,8 @@ def source_for(
     limiter = RateLimiter(capacity, leak, share, monotonic=monotonic, sleep=sleep)
     if store.platform == "shopify":
         transport = ApiTransport(http, limiter, read_call_limit, sleep=sleep)
-        return ShopifyClient(store.api_url, secrets.api_key or "", transport, page_size or 250)
+        locations = store.extra.get("location_ids", "")
+        return ShopifyClient(store.api_url, secrets.api_key or "", transport, page_size or 250, locations)
     transport = ApiTransport(http, limiter, sleep=sleep)
     key, secret = secrets.api_key or "", secrets.api_secret or ""
     return WooCommerceClient(store.api_url, key, secret, transport, page_size or 100)

@@ -75,8 +75,11 @@ class ShopifyClient:
 
     platform = "shopify"
 
-    def __init__(self, api_url: str, access_token: str, transport: ApiTransport, page_size: int = 250):
+    def __init__(
+        self, api_url: str, access_token: str, transport: ApiTransport, page_size: int = 250, location_ids: str = ""
+    ) -> None:
         self._base = f"{api_url.rstrip('/')}/admin/api/{API_VERSION}"
+        self._locations = {"location_ids": location_ids} if location_ids else {}
         self._headers = {"X-Shopify-Access-Token": access_token, "Accept": "application/json"}
         self.transport = transport
         self.page_size = min(page_size, MAX_LIMIT)
@@ -98,6 +101,8 @@ class ShopifyClient:
             params["page_info"] = token
         else:
             params |= {"updated_at_min": format_time(since), "order": "updated_at asc", **resource.params}
+            if entity == "inventory_levels":
+                params |= self._locations
         before = self.requests
         response = self._get(resource.path, params)
         rows = response.json()[resource.key]
@@ -132,9 +137,7 @@ class ShopifyClient:
 
 def _resource(entity: str) -> Resource:
     if entity not in RESOURCES:
-        raise ValueError(
-            f"entity: shopify has no pollable resource {entity!r}; use one of {sorted(RESOURCES)}"
-        )
+        raise ValueError(f"entity: shopify has no pollable resource {entity!r}; use one of {sorted(RESOURCES)}")
     return RESOURCES[entity]
 
 
