@@ -186,3 +186,23 @@ def test_woocommerce_tie_storm_longer_than_the_exclude_list_walks_pages_of_one_q
     assert any("page=2" in url for url in harness.api.requests)  # the fallback was used
     assert_complete_and_single(harness)
     assert harness.replica().duplicates == 0
+
+
+def test_woocommerce_killed_inside_a_tie_storm_resumes_without_loss() -> None:
+    # WooCommerce returns equal modified times in no id order, so "ids below the cursor" are not "seen".
+    harness = Harness("woocommerce", orders=80, page_size=10)
+    moment = harness.clock.now() - timedelta(hours=2)
+    for order_id in sorted(harness.truth(), key=int)[5:65]:
+        harness.api.data.touch("orders", order_id, moment)
+
+    def die_after_third_page(report: SyncReport) -> None:
+        if report.pages == 3:
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        harness.sync(on_page=die_after_third_page)
+    harness.sync()
+
+    replica = harness.replica()
+    assert replica.latest == harness.truth()
+    assert all(count == 1 for count in replica.applied.values())

@@ -1,7 +1,8 @@
 """The sync service: one poll cycle of one (store, entity), from its checkpoint, onto the ingest queue.
 
 Rules (PLATFORMS.md C8 rule 4):
-- the cursor is the compound (updated_at, id), so equal timestamps across a page boundary lose nothing;
+- the cursor is the compound (updated_at, id), so equal timestamps across a page boundary lose nothing
+  (within the cursor's own second only the cursor's id counts as seen: see ``_unseen``);
 - a page is enqueued first and the checkpoint written after, so a crash re-reads a page, never skips one
   (a re-read version dies at ingest dedupe: same idempotency key);
 - a fresh run starts ``overlap`` before the cursor, to catch late commits and clock skew; an unfinished
@@ -114,7 +115,7 @@ class SyncService:
         report: SyncReport,
     ) -> tuple[Cursor | None, int]:
         """Enqueue the page's items past ``floor``; return the furthest position reached and the count."""
-        fresh = [item for item in page.items if floor is None or floor < item.position]
+        fresh = [item for item in page.items if floor is None or _unseen(item.position, floor)]
         bodies = [self._message(request, source, item.body) for item in fresh]
         if bodies:
             self.sink.send_many(bodies)
@@ -149,3 +150,12 @@ class SyncService:
         )
         self.checkpoints.save(saved)
         return saved
+
+
+def _unseen(position: Cursor, floor: Cursor) -> bool:
+    """Past the floor's second, or another id within it. WooCommerce orders equal modified times in no
+    defined order, so an id below the floor's within its second may still be unseen: it is enqueued
+    (a seen one dies at dedupe) rather than risked."""
+    return position.updated_at > floor.updated_at or (
+        position.updated_at == floor.updated_at and position.id != floor.id
+    )

@@ -11,6 +11,7 @@ import base64
 import json
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from storeloom.local.fake_platforms.catalog import FakeStoreData, Row
 from storeloom.local.fake_platforms.clock import VirtualClock
 from storeloom.local.fake_platforms.faults import Faults
 from storeloom.local.fake_platforms.woocommerce_data import SITE_TZ, stamp
-from storeloom.polling.cursor import id_order, parse_time
+from storeloom.polling.cursor import parse_time
 
 _PATH = re.compile(r"^/wp-json/wc/v3/(?P<resource>[a-z]+)(?:/(?P<id>\d+))?$")
 
@@ -98,8 +99,10 @@ def _basic(key: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
-def _row_key(row: Row) -> tuple[datetime, tuple[int, str]]:
-    return (parse_time(row["date_modified_gmt"]), id_order(str(row["id"])))
+def _row_key(row: Row) -> tuple[datetime, int]:
+    """``orderby=modified`` has no tie-breaker in WooCommerce (``date`` gets ``date ID``; ``modified`` gets
+    nothing), so equal times come back in an order unrelated to the id: here a stable hash of it."""
+    return (parse_time(row["date_modified_gmt"]), zlib.crc32(str(row["id"]).encode()))
 
 
 def _matching(rows: Any, params: dict[str, str]) -> list[Row]:

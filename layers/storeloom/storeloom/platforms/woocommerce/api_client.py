@@ -92,7 +92,7 @@ class WooCommerceClient:
         total = int(response.headers.get("x-wp-total", "0") or 0)
         next_token = None
         if items and page < int(response.headers.get("x-wp-totalpages", "1") or 1):
-            next_token = _next_token(items, after, page, exclude, anchor)
+            next_token = _next_token(items, page, exclude, anchor)
         return ApiPage(items, next_token, self.requests - before, total=total)
 
     def count(self, entity: str, since: datetime) -> int | None:
@@ -124,16 +124,18 @@ def _read_token(token: str | None) -> tuple[int, list[str]]:
     return int(page), [entity_id for entity_id in ids.split(",") if entity_id]
 
 
-def _next_token(items: list[PolledItem], after: Cursor | None, page: int, exclude: list[str], anchor: datetime) -> str:
-    """Re-anchor on the page's last second, excluding the ids already seen in that second; in a tie storm
-    too long to exclude (or if the site ignored ``exclude``), walk the pages of the same query instead."""
+def _next_token(items: list[PolledItem], page: int, exclude: list[str], anchor: datetime) -> str:
+    """Re-anchor on the page's last second, excluding the ids already seen in that second. Within one
+    second (a tie storm) the exclude list grows while it is short and brings new ids; past that, or if the
+    site ignores ``exclude``, the pages of the same query are walked instead."""
     last_second = items[-1].position.updated_at.replace(microsecond=0)
-    progressed = after is None or any(after < item.position for item in items)
     tied = [item.position.id for item in items if item.position.updated_at.replace(microsecond=0) == last_second]
-    carried = exclude if last_second == anchor.replace(microsecond=0) else []
-    if not progressed or len(carried) + len(tied) > MAX_EXCLUDE:
-        return f"{page + 1}|{','.join(exclude)}"
-    return f"1|{','.join(carried + tied)}"
+    if last_second != anchor.replace(microsecond=0):
+        return f"1|{','.join(tied)}"
+    grown = list(dict.fromkeys(exclude + tied))
+    if page == 1 and len(exclude) < len(grown) <= MAX_EXCLUDE:
+        return f"1|{','.join(grown)}"
+    return f"{page + 1}|{','.join(exclude)}"
 
 
 def _resource(entity: str) -> tuple[str, str]:
