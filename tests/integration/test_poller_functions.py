@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from storeloom.local.fake_platforms import FakeShopify, FakeWooCommerce, LoopbackServer, seed_shopify
+from storeloom.local.fake_platforms.scenario import DroppedWebhook
 from storeloom.local.fake_platforms.woocommerce_data import seed_woocommerce
 from storeloom.polling import wiring
 from storeloom.store.checkpoints import DynamoCheckpointStore
 from storeloom.store.entities import DynamoEntityStore
 from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
-from tests.support.aws import AwsStack
+from tests.support.aws import EVENTS, AwsStack
 from tests.support.webhooks import receive_sqs_event
 
 
@@ -146,3 +147,23 @@ def test_a_backfill_out_of_time_requeues_itself_and_resumes(
     stack.invoker.invoke("BackfillWorkerFunction", {"Records": requeued})
     drain_ingest(stack)
     assert len(stored(stack, "shop-1")) == 30
+
+
+def test_demo_scenario_polling_recovers_a_refund_whose_webhook_was_dropped(stack: AwsStack) -> None:
+    scenario = DroppedWebhook.start()
+    try:
+        order = json.loads((EVENTS / "payloads" / "shopify_orders_updated.json").read_text())
+        scenario.adopt(order)
+        register(stack, "demo-shop", "shopify", scenario.url, scenario.access_token)
+        wiring.sync_once("demo-shop")
+        drain_ingest(stack)
+        assert stored(stack, "demo-shop")[str(order["id"])]["payment_status"] == "paid"
+
+        scenario.edit_without_webhook(str(order["id"]), financial_status="refunded")
+        report = wiring.sync_once("demo-shop")
+        drain_ingest(stack)
+    finally:
+        scenario.close()
+
+    assert report.enqueued == 1
+    assert stored(stack, "demo-shop")[str(order["id"])]["payment_status"] == "refunded"
