@@ -48,7 +48,13 @@ class PollSchedules:
                 "GroupName": self._target.group,
                 "ScheduleExpression": f"rate({every_minutes} minute{'s' if every_minutes > 1 else ''})",
                 "FlexibleTimeWindow": {"Mode": "OFF"},
-                "Target": {"Arn": self._target.poller_arn, "RoleArn": self._target.role_arn, "Input": json.dumps(job)},
+                "Target": {
+                    "Arn": self._target.poller_arn,
+                    "RoleArn": self._target.role_arn,
+                    "Input": json.dumps(job),
+                    # A failed poll is not retried: the next tick resumes from the checkpoint anyway.
+                    "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 300},
+                },
                 "State": "ENABLED",
             }
             try:
