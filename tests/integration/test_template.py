@@ -10,6 +10,7 @@ import pytest
 from cfnlint.api import lint_all
 from samtranslator.translator.transform import transform
 
+from storeloom.local.endpoint import OUTPUT_VARIABLES
 from storeloom.local.layer_requirements import layer_requirements
 from storeloom.local.template import load_template
 from storeloom.model.schema import canonical_schema
@@ -70,6 +71,11 @@ def test_layer_requirements_are_generated_from_pyproject() -> None:
 def test_shipped_json_schema_matches_the_model() -> None:
     shipped = json.loads((ROOT / "schema/canonical-v1.schema.json").read_text())
     assert shipped == canonical_schema()
+
+
+def test_every_output_the_cli_reads_from_a_deployed_stack_exists() -> None:
+    outputs = load_template(TEMPLATE)["Outputs"]
+    assert sorted(set(OUTPUT_VARIABLES) - set(outputs)) == []
 
 
 @pytest.mark.parametrize("variable", ["STORES_TABLE", "ENTITIES_TABLE", "LEDGER_TABLE", "INGEST_QUEUE_URL"])

@@ -63,7 +63,21 @@ def print_report(report: DemoReport) -> None:
         for kind, entities in kinds.items():
             for entity in entities:
                 print(f"  {store_id:<13} {kind:<9} {_summary(kind, entity)}")
+    print_carts(report.abandoned_carts)
     print(f"\nFinished in {report.stack.get('seconds', '?')} s")
+
+
+def print_carts(chapter: dict[str, Any]) -> None:
+    if not chapter:
+        return
+    print("\nAbandoned-cart recovery (steps at +3 s, +6 s, +9 s)")
+    for run in chapter["runs"]:
+        skipped = f"  skipped: {', '.join(run['skipped'])}" if run["skipped"] else ""
+        outcome = "recovered" if run["recovered"] else f"{run['status']}: {run['reason']}"
+        print(f"  {run['email']:<18} reminders sent {run['sent']}  {outcome}{skipped}")
+    print(f"  Carts recovered after a reminder: {chapter['recovered']}")
+    print(f"  Messages delivered to the local outbox: {len(chapter['messages'])}")
+    print(f"  Messages sent to someone who had already bought: {chapter['messages_after_purchase']}")
 
 
 def _summary(kind: str, entity: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import httpx
 
 from storeloom.ingest.message import IngestMessage
 from storeloom.ingest.service import IngestService
+from storeloom.local.demo_carts import CartChapter
 from storeloom.local.demo_webhooks import Delivery, Posted, post
 from storeloom.local.stack import LocalStack
 from storeloom.platforms.registry import get_adapter
@@ -67,6 +68,7 @@ class DemoReport:
     stack: dict[str, str]
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     entities: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    abandoned_carts: dict[str, Any] = field(default_factory=dict)
 
 
 def register_demo_stores(stack: LocalStack) -> None:
@@ -141,8 +143,11 @@ def run_ingest_chapter(stack: LocalStack, payloads: Path) -> DemoReport:
 def run_demo(root: Path | None = None) -> DemoReport:
     started = datetime.now(UTC)
     stack = LocalStack(root, quiet=True).start()
+    payloads = stack.root / "events" / "payloads"
     try:
-        report = run_ingest_chapter(stack, stack.root / "events" / "payloads")
+        report = run_ingest_chapter(stack, payloads)
+        chapter = CartChapter(stack, payloads, SHOPIFY_STORE, DEMO_SECRETS[SHOPIFY_STORE])
+        report.abandoned_carts = chapter.run()
     finally:
         stack.stop()
     report.stack["seconds"] = f"{(datetime.now(UTC) - started).total_seconds():.1f}"

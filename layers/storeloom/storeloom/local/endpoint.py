@@ -22,6 +22,10 @@ OUTPUT_VARIABLES = {
     "IngestQueueUrl": "INGEST_QUEUE_URL",
     "IngestDeadLetterQueueUrl": "INGEST_DLQ_URL",
     "EventBusName": "EVENT_BUS_NAME",
+    "FlowConfigTableName": "FLOW_CONFIG_TABLE",
+    "FlowRunsTableName": "FLOW_RUNS_TABLE",
+    "OutboxTableName": "OUTBOX_TABLE",
+    "SuppressionTableName": "SUPPRESSION_TABLE",
 }
 
 

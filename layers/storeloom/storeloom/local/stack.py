@@ -15,7 +15,7 @@ import boto3
 import httpx
 from moto.server import ThreadedMotoServer
 
-from storeloom.local import lambda_seam
+from storeloom.local import lambda_seam, moto_patches
 from storeloom.local.dispatch import ScheduleTicker, SqsPoller
 from storeloom.local.invoker import HandlerInvoker
 from storeloom.local.provision import REGION, ProvisionedStack, Provisioner
@@ -69,8 +69,12 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._server.start()
+        # moto keeps its state per process, not per server: start from nothing, as a new account would.
+        httpx.post(f"{self.aws_endpoint_url}/moto-api/reset").raise_for_status()
         httpx.post(f"{self.aws_endpoint_url}/moto-api/config", json=MOTO_CONFIG).raise_for_status()
         use_local_credentials(self.aws_endpoint_url)
+        # moto's Step Functions runner calls Lambda at localhost:$MOTO_PORT (default 5000).
+        os.environ["MOTO_PORT"] = str(self.aws_port)
         self.stack = Provisioner(self.root, self.client, STACK_NAME, self.webhook_base_url).provision()
         os.environ.update(self.stack.environment())
         if self.quiet:
@@ -79,6 +83,7 @@ class LocalStack:
         _forget_cached_wiring()
         self.invoker = HandlerInvoker(self.root, self.stack)
         self._restore_seam = lambda_seam.install(self.invoker.invoke_by_name)
+        self._restore_sfn = moto_patches.install()
         self.sqs = SqsPoller(self.stack, self.invoker, self.client("sqs"))
         self.ticker = ScheduleTicker(self.invoker, self.client("scheduler"))
         self._serve_function_url()
@@ -134,6 +139,7 @@ class LocalStack:
             self._http.shutdown()
         if hasattr(self, "_restore_seam"):
             self._restore_seam()
+            self._restore_sfn()
         if self._server is not None:
             self._server.stop()
 
@@ -165,6 +171,7 @@ class LocalStack:
 def _forget_cached_wiring() -> None:
     # Settings and clients are cached per process; the stack has just changed the environment they read.
     from storeloom import bootstrap, config
+    from storeloom.flows import wiring as flow_wiring
     from storeloom.ingest import receiver_bootstrap, receiver_settings
 
     config.ingest_settings.cache_clear()
@@ -172,4 +179,5 @@ def _forget_cached_wiring() -> None:
     receiver_bootstrap.botocore_client.cache_clear()
     receiver_bootstrap.webhook_receiver.cache_clear()
     bootstrap.aws_client.cache_clear()
+    flow_wiring.forget()
     bootstrap.ingest_service.cache_clear()
