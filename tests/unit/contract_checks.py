@@ -67,7 +67,5 @@ def _check_field(key: str, value: Any, path: str) -> None:
 
 def _check_money(value: dict[str, Any], path: str) -> None:
     amount = value["amount"]
-    assert isinstance(amount, str) and DECIMAL.match(amount), (
-        f"{path}: amount not a decimal string: {amount!r}"
-    )
+    assert isinstance(amount, str) and DECIMAL.match(amount), f"{path}: amount not a decimal string: {amount!r}"
     assert re.fullmatch(r"[A-Z]{3}", value["currency"]), f"{path}: bad currency {value['currency']!r}"

@@ -17,9 +17,7 @@ from tests.unit.contract_checks import assert_contract
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopify"
 RECEIVED = datetime(2025, 3, 1, 16, 0, tzinfo=UTC)
-CONTEXT = NormalizeContext(
-    store_id="shop-1", source="webhook", received_at=RECEIVED, platform_event_id="ev-1"
-)
+CONTEXT = NormalizeContext(store_id="shop-1", source="webhook", received_at=RECEIVED, platform_event_id="ev-1")
 
 
 def fixture(name: str) -> Any:
@@ -119,9 +117,7 @@ def test_payment_status(adapter: ShopifyAdapter, changes: dict[str, Any], topic:
         ({"total_price": "12,50"}, "total_price"),
     ],
 )
-def test_bad_required_fields_name_the_field(
-    adapter: ShopifyAdapter, changes: dict[str, Any], field: str
-) -> None:
+def test_bad_required_fields_name_the_field(adapter: ShopifyAdapter, changes: dict[str, Any], field: str) -> None:
     with pytest.raises(NormalizationError, match=rf"^{field}\b"):
         adapter.normalize("orders/updated", {**fixture("orders_create.json"), **changes}, CONTEXT)
 

@@ -64,12 +64,8 @@ def test_processing_order_uses_gmt_times_and_exact_money(adapter: WooCommerceAda
         ("failed", "failed", None),
     ],
 )
-def test_status_table(
-    adapter: WooCommerceAdapter, status: str, payment: str, fulfillment: str | None
-) -> None:
-    [event] = adapter.normalize(
-        "order.updated", {**fixture("order_processing.json"), "status": status}, CONTEXT
-    )
+def test_status_table(adapter: WooCommerceAdapter, status: str, payment: str, fulfillment: str | None) -> None:
+    [event] = adapter.normalize("order.updated", {**fixture("order_processing.json"), "status": status}, CONTEXT)
     order = event.entity
     assert isinstance(order, Order)
     assert (order.payment_status, order.fulfillment_status, order.cancelled_at) == (

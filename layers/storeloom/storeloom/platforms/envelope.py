@@ -42,9 +42,7 @@ def entity_event(
     return _event(platform, entity_type, entity.id, action, context, key, entity)
 
 
-def deleted_event(
-    platform: str, entity_type: EntityType, payload: Any, context: NormalizeContext
-) -> CommerceEvent:
+def deleted_event(platform: str, entity_type: EntityType, payload: Any, context: NormalizeContext) -> CommerceEvent:
     """A delete carries only an id. Its version is the platform event id, else the time it was received."""
     if not isinstance(payload, Mapping):
         raise NormalizationError("id: a delete payload must be an object with an id")

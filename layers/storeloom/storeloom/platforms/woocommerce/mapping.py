@@ -84,9 +84,7 @@ def _subtotal(item: Mapping[str, Any], lines: list[Any], currency: str | None) -
     amounts = [line.get("subtotal") for line in lines]
     if not amounts or any(amount in (None, "") for amount in amounts):
         return None
-    return money(
-        sum((decimal_of(a, "line_items.subtotal") for a in amounts), Decimal(0)), currency, "subtotal"
-    )
+    return money(sum((decimal_of(a, "line_items.subtotal") for a in amounts), Decimal(0)), currency, "subtotal")
 
 
 def _refunded(item: Mapping[str, Any], currency: str | None) -> Money | None:
