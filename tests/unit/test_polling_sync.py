@@ -10,6 +10,7 @@ import pytest
 
 from storeloom.local.fake_platforms.harness import Harness
 from storeloom.polling.checkpoint import checkpoint_key
+from storeloom.polling.http import ApiError
 from storeloom.polling.service import SyncReport
 
 PLATFORMS = ["shopify", "woocommerce"]
@@ -39,9 +40,7 @@ def test_first_sync_enqueues_every_order_once_and_saves_the_cursor(platform: str
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_429_storm_is_retried_with_backoff_and_loses_nothing(platform: str) -> None:
     harness = Harness(platform, orders=300, page_size=50)
-    harness.api.faults.at_request(2, 429)
-    harness.api.faults.storm(429, 0)
-    for number in range(3, 9):
+    for number in range(2, 9):  # after the first page, seven 429s in a row
         harness.api.faults.at_request(number, 429)
 
     report = harness.sync()
@@ -206,3 +205,19 @@ def test_woocommerce_killed_inside_a_tie_storm_resumes_without_loss() -> None:
     replica = harness.replica()
     assert replica.latest == harness.truth()
     assert all(count == 1 for count in replica.applied.values())
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_storm_longer_than_the_retries_fails_the_run_and_the_next_tick_resumes(platform: str) -> None:
+    harness = Harness(platform, orders=300, page_size=50)
+    for number in range(3, 3 + 8):  # the third page meets eight 429s: all attempts used
+        harness.api.faults.at_request(number, 429)
+
+    with pytest.raises(ApiError, match="429"):
+        harness.sync()
+    saved = harness.checkpoints.get("shop-1", "orders")
+    assert saved is not None and saved.resume is not None
+
+    assert harness.sync().complete
+    assert_complete_and_single(harness)
+    assert harness.replica().duplicates == 0
