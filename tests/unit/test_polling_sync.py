@@ -221,3 +221,38 @@ def test_a_storm_longer_than_the_retries_fails_the_run_and_the_next_tick_resumes
     assert harness.sync().complete
     assert_complete_and_single(harness)
     assert harness.replica().duplicates == 0
+
+
+def test_an_unordered_listing_killed_midway_resumes_by_token_and_advances_the_cursor_only_at_the_end() -> None:
+    # Shopify lists abandoned checkouts in its own (id) order, not by updated_at.
+    harness = Harness("shopify", checkouts=120, page_size=25)
+
+    def die_after_second_page(report: SyncReport) -> None:
+        if report.pages == 2:
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        harness.sync("checkouts", on_page=die_after_second_page)
+    saved = harness.checkpoints.get("shop-1", "checkouts")
+    assert saved is not None and saved.cursor is None and saved.resume_token is not None
+
+    assert harness.sync("checkouts").complete
+
+    replica = harness.replica()
+    assert replica.latest == harness.truth("checkouts")
+    assert replica.duplicates == 0
+    done = harness.checkpoints.get("shop-1", "checkouts")
+    assert (
+        done is not None
+        and done.cursor is not None
+        and done.cursor.updated_at.isoformat() == max(harness.truth("checkouts").values())
+    )
+
+
+def test_an_unordered_listing_drops_nothing_that_sorts_before_the_run_position() -> None:
+    harness = Harness("shopify", checkouts=80, page_size=20)
+
+    report = harness.sync("checkouts")
+
+    assert report.complete and report.enqueued == 80  # id order mixes old and new on every page
+    assert harness.replica().latest == harness.truth("checkouts")

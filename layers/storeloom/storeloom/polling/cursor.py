@@ -61,4 +61,6 @@ class ApiPage:
     next_token: str | None
     requests: int
     total: int | None = None
+    # False when the listing is not in (updated_at, id) order (a resource the platform cannot sort so).
+    ordered: bool = True
     extra: dict[str, str] = field(default_factory=dict)

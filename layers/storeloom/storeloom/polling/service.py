@@ -7,6 +7,9 @@ Rules (PLATFORMS.md C8 rule 4):
   (a re-read version dies at ingest dedupe: same idempotency key);
 - a fresh run starts ``overlap`` before the cursor, to catch late commits and clock skew; an unfinished
   run (time budget, crash) resumes exactly where it stopped;
+- after its first page a listing is trusted not to repeat itself (keyset page_info; WooCommerce's
+  re-anchoring excludes what it has returned), so nothing is dropped for being "before" the run's
+  position: a listing that is not in updated_at order loses nothing, and anything repeated dies at dedupe;
 - a run stops early, saving its place, when the Lambda has less than ``reserve_ms`` left.
 """
 
@@ -48,7 +51,8 @@ class SyncReport:
 @dataclass(frozen=True)
 class _Start:
     since: datetime
-    floor: Cursor | None
+    floor: Cursor | None  # what the first page already covered (a resumed ordered listing)
+    token: str | None = None  # a resumed unordered listing
 
 
 ProgressHook = Callable[[SyncReport], None]
@@ -73,15 +77,15 @@ class SyncService:
         checkpoint = self._load(request)
         start = self._start(checkpoint, request)
         report = SyncReport(request.store_id, request.entity, request.mode, cursor=checkpoint.cursor)
-        position, token = start.floor, None
+        top, token, floor = start.floor or checkpoint.resume, start.token, start.floor
         while True:
             if remaining_ms() < self.reserve_ms:
                 report.stopped = "time budget"
                 break
-            page = source.fetch(request.entity, start.since, position, token)
-            position, enqueued = self._take(page, request, source, start.floor if token is None else position, report)
-            token = page.next_token
-            checkpoint = self._save(checkpoint.advanced(position, position if token else None), report, enqueued)
+            page = source.fetch(request.entity, start.since, top, token)
+            top, enqueued = self._take(page, request, source, floor, top, report)
+            token, floor = page.next_token, None  # a listing never repeats itself after its first page
+            checkpoint = self._save(checkpoint.after_page(top, token, page.ordered), report, enqueued)
             report.cursor = checkpoint.cursor
             if on_page:
                 on_page(report)
@@ -98,6 +102,8 @@ class SyncService:
         return Checkpoint(request.store_id, key, since=request.since)
 
     def _start(self, checkpoint: Checkpoint, request: SyncRequest) -> _Start:
+        if checkpoint.resume_token and checkpoint.resume:
+            return _Start(checkpoint.resume.updated_at, None, checkpoint.resume_token)
         if checkpoint.resume:
             return _Start(checkpoint.resume.updated_at, checkpoint.resume)
         if checkpoint.cursor and request.mode == "live":
@@ -112,9 +118,10 @@ class SyncService:
         request: SyncRequest,
         source: PlatformSource,
         floor: Cursor | None,
+        top: Cursor | None,
         report: SyncReport,
     ) -> tuple[Cursor | None, int]:
-        """Enqueue the page's items past ``floor``; return the furthest position reached and the count."""
+        """Enqueue the page's items past ``floor``; return the furthest position yet and the count."""
         fresh = [item for item in page.items if floor is None or _unseen(item.position, floor)]
         bodies = [self._message(request, source, item.body) for item in fresh]
         if bodies:
@@ -125,7 +132,7 @@ class SyncService:
         report.pages += 1
         if report.total is None:
             report.total = page.total
-        positions = [item.position for item in page.items] + ([floor] if floor else [])
+        positions = [item.position for item in page.items] + ([top] if top else [])
         return (max(positions, key=Cursor.key) if positions else None), len(bodies)
 
     def _message(self, request: SyncRequest, source: PlatformSource, body: str) -> str:

@@ -43,6 +43,7 @@ def _item_of(checkpoint: Checkpoint) -> dict[str, Any]:
     texts: dict[str, str | None] = {
         "cursor": checkpoint.cursor.to_text() if checkpoint.cursor else None,
         "resume": checkpoint.resume.to_text() if checkpoint.resume else None,
+        "resume_token": checkpoint.resume_token,
         "since": _time(checkpoint.since),
         "last_run_at": _time(checkpoint.last_run_at),
     }
@@ -58,11 +59,13 @@ def _checkpoint_of(item: dict[str, Any]) -> Checkpoint:
         return item[name]["S"] if name in item else None
 
     cursor, resume, since, last_run = text("cursor"), text("resume"), text("since"), text("last_run_at")
+    resume_token = text("resume_token")
     return Checkpoint(
         store_id=item["store_id"]["S"],
         key=item["entity"]["S"],
         cursor=Cursor.from_text(cursor) if cursor else None,
         resume=Cursor.from_text(resume) if resume else None,
+        resume_token=resume_token,
         since=parse_time(since) if since else None,
         last_run_at=parse_time(last_run) if last_run else None,
         total_estimate=int(item["total_estimate"]["N"]) if "total_estimate" in item else None,

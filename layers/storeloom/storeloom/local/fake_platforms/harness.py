@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import httpx
 
+from storeloom.local.fake_platforms.catalog import Row
 from storeloom.local.fake_platforms.clock import VirtualClock
 from storeloom.local.fake_platforms.shopify import FakeShopify
 from storeloom.local.fake_platforms.shopify_data import seed_shopify
@@ -30,6 +31,7 @@ class Harness:
     platform: str
     orders: int = 0
     customers: int = 1
+    checkouts: int = 0
     page_size: int | None = None
     share: float = 1.0
     clock: VirtualClock = field(default_factory=VirtualClock)
@@ -40,7 +42,7 @@ class Harness:
     def __post_init__(self) -> None:
         if self.platform == "shopify":
             self.api: FakeApi = FakeShopify(clock=self.clock)
-            seed_shopify(self.api.data, self.orders, self.customers)
+            seed_shopify(self.api.data, self.orders, self.customers, checkouts=self.checkouts)
         else:
             self.api = FakeWooCommerce(clock=self.clock)
             seed_woocommerce(self.api.data, self.orders, self.customers)
@@ -72,4 +74,10 @@ class Harness:
     def truth(self, entity: str = "orders") -> dict[str, str]:
         """Entity id -> its current modified time, as the ingest path would store it (UTC ISO)."""
         field_name = "updated_at" if self.platform == "shopify" else "date_modified_gmt"
-        return {str(row["id"]): parse_time(row[field_name]).isoformat() for row in self.api.data.all(entity)}
+        rows = self.api.data.all(entity)
+        return {_entity_id(row, entity): parse_time(row[field_name]).isoformat() for row in rows}
+
+
+def _entity_id(row: Row, entity: str) -> str:
+    """The canonical id: a checkout becomes a cart keyed by its cart token (the adapter's rule)."""
+    return str(row.get("cart_token") or row.get("token")) if entity == "checkouts" else str(row["id"])

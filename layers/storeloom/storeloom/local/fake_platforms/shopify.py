@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,9 +28,21 @@ _PATH = re.compile(r"^/admin/api/[\w-]+/(?P<resource>\w+)(?P<count>/count)?(?:/(
 _LISTABLE = ("orders", "customers", "products", "checkouts", "inventory_levels")
 
 
-def _row_key(row: Row) -> tuple[datetime, tuple[int, str]]:
-    row_id = str(row.get("id") or f"{row.get('inventory_item_id')}:{row.get('location_id')}")
-    return (parse_time(row["updated_at"]), id_order(row_id))
+def _row_id(row: Row) -> str:
+    return str(row.get("id") or f"{row.get('inventory_item_id')}:{row.get('location_id')}")
+
+
+def _by_update(row: Row) -> tuple[Any, ...]:
+    return (parse_time(row["updated_at"]), id_order(_row_id(row)))
+
+
+def _by_id(row: Row) -> tuple[Any, ...]:
+    return (id_order(_row_id(row)),)
+
+
+def _order_key(filters: dict[str, str]) -> Callable[[Row], tuple[Any, ...]]:
+    """``order=updated_at asc`` sorts by update time (ties by id); without it, lists come in id order."""
+    return _by_update if filters.get("order") == "updated_at asc" else _by_id
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -99,19 +112,19 @@ class FakeShopify:
         limit = int(params.get("limit", "50"))
         if not 1 <= limit <= 250:
             return _error(400, "limit must be between 1 and 250")
-        rows = sorted(_matching(self.data.all(resource), resource, filters), key=_row_key)
+        key = _order_key(filters)
+        rows = sorted(_matching(self.data.all(resource), resource, filters), key=key)
         if count:
             return httpx.Response(200, json={"count": len(rows)})
         if after:
-            position = (parse_time(after[0]), id_order(after[1]))
-            rows = [row for row in rows if _row_key(row) > position]
+            position = key({"updated_at": after[0], "id": after[1]})
+            rows = [row for row in rows if key(row) > position]
         page, more = rows[:limit], len(rows) > limit
         headers = {"Link": self._link(resource, filters, page[-1], limit)} if more else {}
         return httpx.Response(200, json={resource: page}, headers=headers)
 
     def _link(self, resource: str, filters: dict[str, str], last: Row, limit: int) -> str:
-        row_id = str(last.get("id") or f"{last['inventory_item_id']}:{last['location_id']}")
-        state = {"filters": filters, "after": [last["updated_at"], row_id]}
+        state = {"filters": filters, "after": [last["updated_at"], _row_id(last)]}
         token = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
         url = f"https://fake.myshopify.com/admin/api/2024-10/{resource}.json?limit={limit}&page_info={token}"
         return f'<{url}>; rel="next"'

@@ -71,8 +71,28 @@ def order(number: int, customer_row: Row, rng: random.Random) -> Row:
     }
 
 
+def checkout(number: int, customer_row: Row, rng: random.Random) -> Row:
+    price = money(rng)
+    return {
+        "id": FIRST_ID + 400_000 + number,
+        "token": f"chk{number:08d}",
+        "cart_token": f"cart-ab{number:06d}",
+        "email": customer_row["email"].strip().lower(),
+        "currency": "USD",
+        "subtotal_price": price,
+        "total_price": price,
+        "abandoned_checkout_url": f"https://fake.myshopify.com/checkouts/chk{number:08d}/recover",
+        "completed_at": None,
+        "customer": {"id": customer_row["id"], "email": customer_row["email"]},
+        "line_items": [
+            {"product_id": FIRST_ID + 200_001, "variant_id": FIRST_ID + 300_001, "sku": "SKU-1"}
+            | {"title": "Product 1", "quantity": 1, "price": price}
+        ],
+    }
+
+
 def seed_shopify(
-    data: FakeStoreData, orders: int, customers: int = 0, products: int = 3, seed: int = 7
+    data: FakeStoreData, orders: int, customers: int = 0, products: int = 3, seed: int = 7, checkouts: int = 0
 ) -> FakeStoreData:
     """``orders`` orders over ``max(customers, 1)`` customers, modified over the last 30 days."""
     rng = random.Random(seed)
@@ -84,4 +104,8 @@ def seed_shopify(
         data.put("products", product(n, rng), moment)
     for n, moment in enumerate(spread(orders, end, timedelta(days=30), rng), start=1):
         data.put("orders", order(n, customer_rows[n % len(customer_rows)], rng), moment)
+    abandoned = spread(checkouts, end, timedelta(days=30), rng)
+    rng.shuffle(abandoned)  # checkouts are listed in id order; make it differ from update order
+    for n, moment in enumerate(abandoned, start=1):
+        data.put("checkouts", checkout(n, customer_rows[n % len(customer_rows)], rng), moment)
     return data

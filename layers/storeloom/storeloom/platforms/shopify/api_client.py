@@ -25,18 +25,23 @@ MAX_LIMIT = 250
 
 @dataclass(frozen=True)
 class Resource:
+    """``ordered``: the list can be sorted ``updated_at asc`` (orders, customers, products); the others
+    are listed in the platform's own order and polled as unordered listings."""
+
     path: str
     key: str
     topic: str
     params: dict[str, str] = field(default_factory=dict)
+    ordered: bool = True
 
 
+SORTED = {"order": "updated_at asc"}
 RESOURCES: dict[str, Resource] = {
-    "orders": Resource("orders.json", "orders", "orders/updated", {"status": "any"}),
-    "customers": Resource("customers.json", "customers", "customers/update"),
-    "products": Resource("products.json", "products", "products/update"),
-    "checkouts": Resource("checkouts.json", "checkouts", "checkouts/update"),
-    "inventory_levels": Resource("inventory_levels.json", "inventory_levels", "inventory_levels/update"),
+    "orders": Resource("orders.json", "orders", "orders/updated", {"status": "any", **SORTED}),
+    "customers": Resource("customers.json", "customers", "customers/update", SORTED),
+    "products": Resource("products.json", "products", "products/update", SORTED),
+    "checkouts": Resource("checkouts.json", "checkouts", "checkouts/update", ordered=False),
+    "inventory_levels": Resource("inventory_levels.json", "inventory_levels", "inventory_levels/update", ordered=False),
 }
 WEBHOOK_TOPICS = (
     "orders/create",
@@ -100,20 +105,21 @@ class ShopifyClient:
         if token:
             params["page_info"] = token
         else:
-            params |= {"updated_at_min": format_time(since), "order": "updated_at asc", **resource.params}
+            params |= {"updated_at_min": format_time(since), **resource.params}
             if entity == "inventory_levels":
                 params |= self._locations
         before = self.requests
         response = self._get(resource.path, params)
         rows = response.json()[resource.key]
         items = [PolledItem(position_of(row, entity), json.dumps(row)) for row in rows]
-        return ApiPage(items, _next_page_info(response), self.requests - before)
+        return ApiPage(items, _next_page_info(response), self.requests - before, ordered=resource.ordered)
 
     def count(self, entity: str, since: datetime) -> int | None:
         resource = _resource(entity)
         if entity in ("inventory_levels",):
             return None
         params = {"updated_at_min": format_time(since), **resource.params}
+        params.pop("order", None)
         count: int = self._get(resource.path.replace(".json", "/count.json"), params).json()["count"]
         return count
 
