@@ -125,7 +125,7 @@ def test_deep_sweep_queues_one_job_per_store_and_entity(stack: AwsStack, shop: t
 
     result = stack.invoker.invoke("DeepSweepFunction", {"lookback_hours": 48})
 
-    assert result == {"jobs": 4 + 2}  # inventory levels only for Shopify stores with location_ids
+    assert result == {"jobs": 4 + 3}  # inventory levels only for Shopify stores with location_ids
     jobs = [json.loads(r["body"]) for r in receive_sqs_event(stack, "BackfillQueue")["Records"]]
     assert {job["mode"] for job in jobs} == {"deep_sweep"}
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from storeloom.local.fake_platforms.harness import Harness
 from storeloom.polling.checkpoint import checkpoint_key
 from storeloom.polling.http import ApiError
 from storeloom.polling.service import SyncReport
+from storeloom.polling.sources import polled_entities
+from storeloom.store.stores import StoreRecord
 
 PLATFORMS = ["shopify", "woocommerce"]
 
@@ -256,3 +259,31 @@ def test_an_unordered_listing_drops_nothing_that_sorts_before_the_run_position()
 
     assert report.complete and report.enqueued == 80  # id order mixes old and new on every page
     assert harness.replica().latest == harness.truth("checkouts")
+
+
+def test_woocommerce_customers_are_scanned_in_id_order_and_a_resumed_scan_keeps_its_since() -> None:
+    harness = Harness("woocommerce", customers=150, page_size=20)
+    harness.service.first_lookback = timedelta(days=15)
+    since = (harness.clock.now() - timedelta(days=15)).isoformat()
+    recent = {k: v for k, v in harness.truth("customers").items() if v >= since}
+
+    def die_after_third_page(report: SyncReport) -> None:
+        if report.pages == 3:
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        harness.sync("customers", on_page=die_after_third_page)
+    assert harness.sync("customers").complete
+
+    params = [dict(httpx.URL(url).params) for url in harness.api.requests]
+    assert all(p["orderby"] == "id" and "modified_after" not in p for p in params)
+    replica = harness.replica()
+    assert replica.latest == recent and 0 < len(recent) < 150
+    assert replica.duplicates == 0
+
+
+def test_woocommerce_customers_are_not_on_the_live_schedule_but_are_swept() -> None:
+    store = StoreRecord("woo-1", "woocommerce", "https://w", "arn")
+
+    assert "customers" not in polled_entities(store, live=True)
+    assert "customers" in polled_entities(store)

@@ -112,7 +112,7 @@ def create_schedules(connection: StackConnection, record: StoreRecord) -> list[s
     from storeloom.store.schedules import PollSchedules, ScheduleTarget
 
     target = ScheduleTarget.from_environment(connection.environment)
-    entities = polled_entities(record)
+    entities = polled_entities(record, live=True)
     if target is None or not entities:
         return []
     schedules = PollSchedules(connection.client("scheduler"), target)

@@ -96,7 +96,7 @@ class HealthSweep:
             if store.platform not in WEBHOOK_TOPICS:
                 continue
             if self.schedules:
-                self.schedules.ensure(store.store_id, polled_entities(store), store.poll_interval_minutes)
+                self.schedules.ensure(store.store_id, polled_entities(store, live=True), store.poll_interval_minutes)
             if not self.webhook_base_url:
                 continue
             address = webhook_address(self.webhook_base_url, store.platform, store.store_id)

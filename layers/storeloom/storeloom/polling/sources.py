@@ -27,10 +27,12 @@ POLLED_ENTITIES: dict[str, tuple[str, ...]] = {
 NEEDS_EXTRA: dict[str, str] = {"inventory_levels": "location_ids"}
 
 
-def polled_entities(store: StoreRecord) -> tuple[str, ...]:
-    """The entities to poll for ``store``: its platform's, less those it lacks the settings for."""
+def polled_entities(store: StoreRecord, live: bool = False) -> tuple[str, ...]:
+    """The entities to poll for ``store``: its platform's, less those it lacks the settings for, and for
+    the live schedules less those that can only be scanned in full (WooCommerce customers)."""
     entities = POLLED_ENTITIES.get(store.platform, ())
-    return tuple(e for e in entities if e not in NEEDS_EXTRA or store.extra.get(NEEDS_EXTRA[e]))
+    scanned = woocommerce.SCANNED if live and store.platform == "woocommerce" else frozenset()
+    return tuple(e for e in entities if e not in scanned and (e not in NEEDS_EXTRA or store.extra.get(NEEDS_EXTRA[e])))
 
 
 WEBHOOK_TOPICS: dict[str, tuple[str, ...]] = {

@@ -71,7 +71,8 @@ class FakeWooCommerce:
         per_page, page = int(params.get("per_page", "10")), int(params.get("page", "1"))
         if not 1 <= per_page <= 100:
             return _error(400, "rest_invalid_param", "Invalid parameter(s): per_page")
-        rows = sorted(_matching(self.data.all(resource), params), key=_row_key)
+        key = _id_key if params.get("orderby") == "id" else _row_key
+        rows = sorted(_matching(self.data.all(resource), params), key=key)
         if params.get("order", "desc") == "desc":
             rows.reverse()
         pages = math.ceil(len(rows) / per_page)
@@ -103,6 +104,10 @@ def _row_key(row: Row) -> tuple[datetime, int]:
     """``orderby=modified`` has no tie-breaker in WooCommerce (``date`` gets ``date ID``; ``modified`` gets
     nothing), so equal times come back in an order unrelated to the id: here a stable hash of it."""
     return (parse_time(row["date_modified_gmt"]), zlib.crc32(str(row["id"]).encode()))
+
+
+def _id_key(row: Row) -> tuple[int, int]:
+    return (int(row["id"]), 0)
 
 
 def _matching(rows: Any, params: dict[str, str]) -> list[Row]:

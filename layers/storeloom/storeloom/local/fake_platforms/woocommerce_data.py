@@ -56,11 +56,28 @@ def product(number: int, rng: random.Random) -> Row:
     }
 
 
+def customer(number: int) -> Row:
+    return {
+        "id": number,
+        "email": f"buyer{number}@example.org",
+        "first_name": "Buy",
+        "last_name": f"Er{number}",
+        "role": "customer",
+        "username": f"buyer{number}",
+        "billing": {"email": f"buyer{number}@example.org", "phone": ""},
+        "is_paying_customer": True,
+    }
+
+
 def seed_woocommerce(
     data: FakeStoreData, orders: int, customers: int = 1, products: int = 3, seed: int = 11
 ) -> FakeStoreData:
     rng = random.Random(seed)
     end = data.clock()
+    customer_times = spread(customers, end, timedelta(days=30), rng)
+    rng.shuffle(customer_times)  # listed in id order, modified in another
+    for n, moment in enumerate(customer_times, start=1):
+        data.put("customers", customer(n), moment)
     for n, moment in enumerate(spread(products, end, timedelta(days=30), rng), start=1):
         data.put("products", product(n, rng), moment)
     for n, moment in enumerate(spread(orders, end, timedelta(days=30), rng), start=1):
