@@ -12,20 +12,18 @@ why, and exposes the order id through ``refund_order_id`` so the ingest worker m
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from storeloom.model import CommerceEvent, Entity
-from storeloom.model.types import Action, EntityType
-from storeloom.platforms.base import NormalizationError, NormalizeContext, UnsupportedTopic
-from storeloom.platforms.envelope import action_for, deleted_event, entity_event, unwrap
+from storeloom.model import CommerceEvent
+from storeloom.model.types import EntityType
+from storeloom.platforms.base import NormalizeContext
+from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.shopify.mapping import map_cart, map_order
 from storeloom.platforms.shopify.resources import map_customer, map_inventory_level, map_product
 from storeloom.platforms.timeparse import optional_id
 
 log = logging.getLogger(__name__)
-
-Mapper = Callable[[Mapping[str, Any], str | None, str | None], Entity]
 
 TOPIC_ENTITY: dict[str, EntityType] = {
     **{f"orders/{verb}": "order" for verb in ("create", "updated", "paid", "cancelled", "fulfilled")},
@@ -68,15 +66,14 @@ RESOURCE_ALIASES: dict[str, EntityType] = {
 }
 
 
-class ShopifyAdapter:
-    """PlatformAdapter for Shopify. ``currency`` is the store's currency, used where a payload names none
-    (product variant prices); without it such prices are left out rather than guessed."""
+class ShopifyAdapter(MappedAdapter):
+    """PlatformAdapter for Shopify."""
 
     platform = "shopify"
-    topics: frozenset[str] = frozenset({*TOPIC_ENTITY, REFUND_TOPIC})
-
-    def __init__(self, currency: str | None = None) -> None:
-        self.currency = currency
+    topics = frozenset({*TOPIC_ENTITY, REFUND_TOPIC})
+    topic_entities = TOPIC_ENTITY
+    resource_aliases = RESOURCE_ALIASES
+    mappers = MAPPERS
 
     def topic_from_headers(self, headers: Mapping[str, str]) -> str | None:
         topic = headers.get("x-shopify-topic")
@@ -91,39 +88,12 @@ class ShopifyAdapter:
         if topic == REFUND_TOPIC:
             log.info("refunds/create carries no order version; orders/updated does", extra={"topic": topic})
             return []
-        entity_type = TOPIC_ENTITY.get(topic)
-        if entity_type is None:
-            raise UnsupportedTopic(f"topic: shopify topic {topic!r} is not supported")
-        action = action_for(topic)
-        if action == "deleted":
-            return [deleted_event(self.platform, entity_type, payload, context)]
-        return self._events(entity_type, payload, action, context, topic)
+        return super().normalize(topic, payload, context)
 
-    def normalize_resource(
-        self, entity_type: str, item: Mapping[str, Any], context: NormalizeContext
-    ) -> list[CommerceEvent]:
-        """One polled REST item (or its envelope) of a canonical entity type; the action is ``updated``."""
-        canonical = RESOURCE_ALIASES.get(entity_type)
-        if canonical is None:
-            raise NormalizationError(f"entity_type: {entity_type!r} is not a Shopify resource")
-        return self._events(canonical, item, "updated", context, None)
+    def envelope_keys(self, entity_type: EntityType) -> tuple[str, str]:
+        return ENVELOPES[entity_type]
 
     def refund_order_id(self, payload: Any) -> str | None:
         """The order a refunds/create payload belongs to, so the caller can re-fetch that order."""
         refund = payload.get("refund", payload) if isinstance(payload, Mapping) else None
         return optional_id(refund.get("order_id")) if isinstance(refund, Mapping) else None
-
-    def _events(
-        self,
-        entity_type: EntityType,
-        payload: Any,
-        action: Action,
-        context: NormalizeContext,
-        topic: str | None,
-    ) -> list[CommerceEvent]:
-        singular, plural = ENVELOPES[entity_type]
-        mapper = MAPPERS[entity_type]
-        return [
-            entity_event(self.platform, entity_type, mapper(item, self.currency, topic), action, context)
-            for item in unwrap(payload, singular, plural)
-        ]
