@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from storeloom.cli import main
+from storeloom.local import endpoint
 from storeloom.local.endpoint import StackConnection
 from storeloom.local.fake_platforms import FakeShopify, LoopbackServer, seed_shopify
 from storeloom.polling import wiring
@@ -23,8 +24,7 @@ from tests.support.aws import AwsStack
 def stack(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
     monkeypatch.setenv("POLL_FIRST_LOOKBACK_HOURS", str(60 * 24))
     connection = StackConnection(None, "http://function-url.local/", aws_stack.stack.environment())
-    for module in ("sync", "backfill", "stores"):
-        monkeypatch.setattr(f"storeloom.cli.{module}.connect", lambda *_: connection)
+    monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
     wiring.forget()
     yield aws_stack
     wiring.forget()

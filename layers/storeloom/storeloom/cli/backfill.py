@@ -10,7 +10,7 @@ from typing import TextIO
 
 from storeloom.cli.common import CliError, add_endpoint_arguments
 from storeloom.cli.sync import checked_store, print_report, runner_for
-from storeloom.local.endpoint import connect
+from storeloom.local import endpoint
 from storeloom.polling.checkpoint import checkpoint_key
 from storeloom.polling.http import ApiError
 from storeloom.polling.runner import PollJob
@@ -58,7 +58,7 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
-    runner = runner_for(connect(args.endpoint, args.stack))
+    runner = runner_for(endpoint.connect(args.endpoint, args.stack))
     store = checked_store(runner, args.store, args.entity)
     previous = runner.service.checkpoints.get(store.store_id, checkpoint_key(args.entity, "backfill"))
     already = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from storeloom.cli.common import CliError, add_endpoint_arguments, print_json_line
-from storeloom.local.endpoint import connect
+from storeloom.local import endpoint
 from storeloom.model import ENTITY_CLASSES
 from storeloom.store.entities import DynamoEntityStore
 
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     if args.type not in ENTITY_CLASSES:
         raise CliError(f"--type: {args.type!r} is not one of {', '.join(ENTITY_CLASSES)}")
-    connection = connect(args.endpoint, args.stack)
+    connection = endpoint.connect(args.endpoint, args.stack)
     store = DynamoEntityStore(connection.name("ENTITIES_TABLE"), connection.client("dynamodb"))
     if args.id:
         entity = store.get(args.store, args.type, args.id)

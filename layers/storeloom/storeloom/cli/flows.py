@@ -61,9 +61,9 @@ def _quiet(text: str, medium: str) -> dict[str, QuietHours]:
 
 def run(args: argparse.Namespace) -> int:
     from storeloom.flows import admin, wiring
-    from storeloom.local.endpoint import connect
+    from storeloom.local import endpoint
 
-    connect(args.endpoint, args.stack)
+    endpoint.connect(args.endpoint, args.stack)
     wiring.forget()
     configs = wiring.flow_configs()
     config: FlowConfig | None

@@ -18,9 +18,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from storeloom.flows import wiring
-    from storeloom.local.endpoint import connect
+    from storeloom.local import endpoint
 
-    connect(args.endpoint, args.stack)
+    endpoint.connect(args.endpoint, args.stack)
     wiring.forget()
     for message in wiring.outbox().list(args.store):
         if args.json:

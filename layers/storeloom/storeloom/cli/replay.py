@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from storeloom.cli.common import CliError, add_endpoint_arguments, print_json_line
 from storeloom.ingest.replay import replay_archive, replay_dead_letters
-from storeloom.local.endpoint import connect
+from storeloom.local import endpoint
 from storeloom.store.archive import S3Archive
 from storeloom.store.queues import SqsQueue
 
@@ -35,7 +35,7 @@ def parse_since(text: str | None) -> datetime:
 
 def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.archive else None
-    connection = connect(args.endpoint, args.stack)
+    connection = endpoint.connect(args.endpoint, args.stack)
     ingest = SqsQueue(connection.name("INGEST_QUEUE_URL"), connection.client("sqs"))
     if since is not None:
         archive = S3Archive(connection.name("ARCHIVE_BUCKET"), connection.client("s3"))

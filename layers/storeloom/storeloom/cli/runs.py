@@ -19,9 +19,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from storeloom.flows import admin, wiring
-    from storeloom.local.endpoint import connect
+    from storeloom.local import endpoint
 
-    connect(args.endpoint, args.stack)
+    endpoint.connect(args.endpoint, args.stack)
     wiring.forget()
     runs = admin.summarise_runs(wiring.run_log().list(args.store, args.flow))
     for summary in runs:

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from storeloom.cli.common import CliError, add_endpoint_arguments, print_json_line
 from storeloom.cli.sync import add_status_parser, create_schedules
-from storeloom.local.endpoint import StackConnection, connect
+from storeloom.local import endpoint
+from storeloom.local.endpoint import StackConnection
 from storeloom.platforms.signatures import SIGNATURE_CHECKS
 from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
 
@@ -65,7 +66,7 @@ def add_store(connection: StackConnection, args: argparse.Namespace) -> StoreRec
 
 def run_add(args: argparse.Namespace) -> int:
     check_add_arguments(args)
-    connection = connect(args.endpoint, args.stack)
+    connection = endpoint.connect(args.endpoint, args.stack)
     record = add_store(connection, args)
     schedules = create_schedules(connection, record)
     webhook_url = f"{connection.webhook_base_url or ''}webhooks/{record.platform}/{record.store_id}"

@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from storeloom.cli.common import CliError, add_endpoint_arguments, print_json_line
-from storeloom.local.endpoint import StackConnection, connect
+from storeloom.local import endpoint
+from storeloom.local.endpoint import StackConnection
 from storeloom.polling import wiring
 from storeloom.polling.http import ApiError
 from storeloom.polling.runner import PollJob, PollRunner, report_dict
@@ -55,7 +56,7 @@ def print_report(report: SyncReport, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    runner = runner_for(connect(args.endpoint, args.stack))
+    runner = runner_for(endpoint.connect(args.endpoint, args.stack))
     checked_store(runner, args.store, args.entity)
     try:
         report = runner.run(PollJob(store_id=args.store, entity=args.entity), lambda: 1 << 30)
@@ -78,7 +79,7 @@ def run_status(args: argparse.Namespace) -> int:
     from storeloom.polling.status import store_status
     from storeloom.store.checkpoints import DynamoCheckpointStore, DynamoEntitySources, DynamoHealthLog
 
-    connection = connect(args.endpoint, args.stack)
+    connection = endpoint.connect(args.endpoint, args.stack)
     runner, dynamodb = runner_for(connection), connection.client("dynamodb")
     table = connection.name("CHECKPOINTS_TABLE")
     stores = [checked_store(runner, args.store, "orders")] if args.store else runner.stores.all()
