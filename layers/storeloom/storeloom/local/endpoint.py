@@ -26,6 +26,9 @@ OUTPUT_VARIABLES = {
     "FlowRunsTableName": "FLOW_RUNS_TABLE",
     "OutboxTableName": "OUTBOX_TABLE",
     "SuppressionTableName": "SUPPRESSION_TABLE",
+    "PollerFunctionArn": "POLLER_FUNCTION_ARN",
+    "PollSchedulerRoleArn": "SCHEDULER_ROLE_ARN",
+    "PollScheduleGroupName": "POLL_SCHEDULE_GROUP",
 }
 
 
