@@ -63,8 +63,24 @@ def print_report(report: DemoReport) -> None:
         for kind, entities in kinds.items():
             for entity in entities:
                 print(f"  {store_id:<13} {kind:<9} {_summary(kind, entity)}")
+    print_polling(report.polling)
     print_carts(report.abandoned_carts)
     print(f"\nFinished in {report.stack.get('seconds', '?')} s")
+
+
+def print_polling(chapter: dict[str, Any]) -> None:
+    if not chapter:
+        return
+    print("\nPolling safety net (fake Shopify Admin API on loopback)")
+    print(f"  Store {chapter['store_id']}: poll schedules {', '.join(chapter['schedules'])}")
+    before, after = chapter["before"], chapter["after"]
+    print(f"  Order {chapter['order_id']} arrives by webhook: {_version(before)}")
+    print("  The shop refunds it; the webhook for that is lost.")
+    print(f"  The scheduled poll fires ({chapter['polls_fired']}) and ingest stores: {_version(after)}")
+
+
+def _version(order: dict[str, str]) -> str:
+    return f"payment={order['payment_status']} updated_at={order['updated_at']}"
 
 
 def print_carts(chapter: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ import httpx
 from storeloom.ingest.message import IngestMessage
 from storeloom.ingest.service import IngestService
 from storeloom.local.demo_carts import CartChapter
+from storeloom.local.demo_polling import PollingChapter
 from storeloom.local.demo_webhooks import Delivery, Posted, post
 from storeloom.local.stack import LocalStack
 from storeloom.platforms.registry import get_adapter
@@ -69,6 +70,7 @@ class DemoReport:
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     entities: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     abandoned_carts: dict[str, Any] = field(default_factory=dict)
+    polling: dict[str, Any] = field(default_factory=dict)
 
 
 def register_demo_stores(stack: LocalStack) -> None:
@@ -147,6 +149,7 @@ def run_demo(root: Path | None = None) -> DemoReport:
     try:
         report = run_ingest_chapter(stack, payloads)
         chapter = CartChapter(stack, payloads, SHOPIFY_STORE, DEMO_SECRETS[SHOPIFY_STORE])
+        report.polling = PollingChapter(stack, payloads).run()
         report.abandoned_carts = chapter.run()
     finally:
         stack.stop()

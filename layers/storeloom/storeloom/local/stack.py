@@ -97,8 +97,11 @@ class LocalStack:
 
     def stack_env(self, variable: str) -> str:
         """A resource name as the functions see it in their environment (e.g. STORES_TABLE)."""
+        return self.stack_env_all()[variable]
+
+    def stack_env_all(self) -> dict[str, str]:
         assert self.stack is not None
-        return self.stack.environment()[variable]
+        return self.stack.environment()
 
     def describe(self) -> dict[str, Any]:
         assert self.stack is not None
@@ -173,6 +176,7 @@ def _forget_cached_wiring() -> None:
     from storeloom import bootstrap, config
     from storeloom.flows import wiring as flow_wiring
     from storeloom.ingest import receiver_bootstrap, receiver_settings
+    from storeloom.polling import wiring as polling_wiring
 
     config.ingest_settings.cache_clear()
     receiver_settings.receiver_settings.cache_clear()
@@ -180,4 +184,5 @@ def _forget_cached_wiring() -> None:
     receiver_bootstrap.webhook_receiver.cache_clear()
     bootstrap.aws_client.cache_clear()
     flow_wiring.forget()
+    polling_wiring.forget()
     bootstrap.ingest_service.cache_clear()
