@@ -94,6 +94,6 @@ def quiet_until(now: datetime, tz: ZoneInfo, quiet: QuietHours | None) -> dateti
 
 
 def variant_for(variants: Sequence[str], flow_id: str, subject_key: str) -> str:
-    """Stable A/B assignment: hash(experiment, profile) mod 10000, split evenly across the variants."""
+    """Stable A/B assignment: sha256 of (experiment, profile) mod 10000, split evenly across the variants."""
     bucket = int(hashlib.sha256(f"{flow_id}:{subject_key}".encode()).hexdigest(), 16) % 10000
     return variants[bucket * len(variants) // 10000]
