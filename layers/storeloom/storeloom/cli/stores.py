@@ -1,4 +1,4 @@
-"""``storeloom stores add``: register a store, its secrets in Secrets Manager."""
+"""``storeloom stores add`` and ``remove``: a store, its secrets in Secrets Manager, its poll schedules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 from urllib.parse import urlsplit
 
 from storeloom.cli.common import CliError, add_endpoint_arguments, print_json_line
-from storeloom.cli.sync import add_status_parser, create_schedules
+from storeloom.cli.sync import add_status_parser, create_schedules, remove_schedules
 from storeloom.local import endpoint
 from storeloom.local.endpoint import StackConnection
 from storeloom.platforms.signatures import SIGNATURE_CHECKS
@@ -28,6 +28,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--poll-minutes", type=int, default=15, help="poll interval (default 15)")
     add_endpoint_arguments(add)
     add.set_defaults(run=run_add)
+    remove = actions.add_parser("remove", help="unregister a store: its schedules, record and secrets")
+    remove.add_argument("--store", required=True)
+    add_endpoint_arguments(remove)
+    remove.set_defaults(run=run_remove)
     add_status_parser(actions)
 
 
@@ -73,4 +77,18 @@ def run_add(args: argparse.Namespace) -> int:
     print_json_line(
         {"store_id": record.store_id, "platform": record.platform, "webhook_url": webhook_url, "schedules": schedules}
     )
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    """Stored entities, runs and the raw archive stay: they are the store's history, kept by their own TTLs."""
+    connection = endpoint.connect(args.endpoint, args.stack)
+    registry = DynamoStoreRegistry(connection.name("STORES_TABLE"), connection.client("dynamodb"))
+    record = registry.get(args.store)
+    if record is None:
+        raise CliError(f"--store: no store {args.store!r} is registered")
+    removed = remove_schedules(connection, record)
+    registry.delete(record.store_id)
+    SecretsManagerVault(connection.client("secretsmanager")).schedule_deletion(record.secret_arn)
+    print_json_line({"store_id": record.store_id, "schedules_removed": removed, "secrets": "deleted in 7 days"})
     return 0

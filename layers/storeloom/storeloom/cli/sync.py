@@ -107,6 +107,19 @@ def _print_status(status: dict[str, Any]) -> None:
         out.write(f"  poll {poll['key']:<22} {poll['last_poll_at'] or '-'}  cursor {poll['cursor']}  {state}\n")
 
 
+def remove_schedules(connection: StackConnection, record: StoreRecord) -> int:
+    """Delete every poll schedule the store may have (called by ``stores remove``)."""
+    from storeloom.polling.sources import POLLED_ENTITIES
+    from storeloom.store.schedules import PollSchedules, ScheduleTarget
+
+    target = ScheduleTarget.from_environment(connection.environment)
+    if target is None:
+        return 0
+    return PollSchedules(connection.client("scheduler"), target).remove(
+        record.store_id, POLLED_ENTITIES.get(record.platform, ())
+    )
+
+
 def create_schedules(connection: StackConnection, record: StoreRecord) -> list[str]:
     """The store's poll schedules, one per entity (called by ``stores add``); none if the stack has no
     scheduler target (POLLER_FUNCTION_ARN, SCHEDULER_ROLE_ARN, POLL_SCHEDULE_GROUP)."""

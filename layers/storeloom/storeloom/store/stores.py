@@ -57,6 +57,9 @@ class DynamoStoreRegistry:
             item["extra"] = {"M": {k: {"S": v} for k, v in record.extra.items()}}
         self._client.put_item(TableName=self._table, Item=item)
 
+    def delete(self, store_id: str) -> None:
+        self._client.delete_item(TableName=self._table, Key={"store_id": {"S": store_id}})
+
     def all(self) -> list[StoreRecord]:
         pages = self._client.get_paginator("scan").paginate(TableName=self._table)
         return [_record_of(item) for page in pages for item in page.get("Items", [])]
@@ -102,3 +105,8 @@ class SecretsManagerVault:
             arn = self._client.put_secret_value(SecretId=name, SecretString=secrets.to_json())["ARN"]
         self._cache.pop(arn, None)
         return arn
+
+    def schedule_deletion(self, secret_arn: str, recovery_days: int = 7) -> None:
+        """Delete after a recovery window, so a store removed by mistake can get its secrets back."""
+        self._client.delete_secret(SecretId=secret_arn, RecoveryWindowInDays=recovery_days)
+        self._cache.pop(secret_arn, None)

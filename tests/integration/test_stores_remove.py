@@ -1,0 +1,44 @@
+"""``storeloom stores remove``: the schedules, the store record and the secrets go; the history stays."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from storeloom.cli import main
+from storeloom.local import endpoint
+from storeloom.local.endpoint import StackConnection
+from storeloom.store.schedules import PollSchedules, ScheduleTarget
+from tests.support.aws import AwsStack
+
+
+@pytest.fixture
+def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
+    connection = StackConnection(None, "http://function-url.local/", aws_stack.stack.environment())
+    monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
+    yield aws_stack
+
+
+def test_remove_deletes_schedules_record_and_secrets(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
+    add = ["stores", "add", "--platform", "shopify", "--store-id", "leaving", "--api-url", "http://127.0.0.1:9"]
+    assert main([*add, "--webhook-secret", "s", "--api-key", "k"]) == 0
+    created = json.loads(capsys.readouterr().out)["schedules"]
+    assert created
+
+    assert main(["stores", "remove", "--store", "leaving"]) == 0
+    removed = json.loads(capsys.readouterr().out)
+
+    assert removed["schedules_removed"] == len(created)
+    target = ScheduleTarget.from_environment(cli.stack.environment())
+    assert target is not None and PollSchedules(cli.client("scheduler"), target).names("leaving") == []
+    stores = cli.client("dynamodb").scan(TableName=cli.env("STORES_TABLE"))["Items"]
+    assert [item["store_id"]["S"] for item in stores] == []
+    secret = cli.client("secretsmanager").describe_secret(SecretId="storeloom/leaving")
+    assert "DeletedDate" in secret
+
+
+def test_removing_an_unknown_store_names_the_field(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stores", "remove", "--store", "never-added"]) == 2
+    assert "--store" in capsys.readouterr().err
