@@ -39,6 +39,14 @@ def test_remove_deletes_schedules_record_and_secrets(cli: AwsStack, capsys: pyte
     assert "DeletedDate" in secret
 
 
+def test_location_ids_add_the_inventory_schedule(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
+    add = ["stores", "add", "--platform", "shopify", "--store-id", "stocked", "--api-url", "http://127.0.0.1:9"]
+    assert main([*add, "--webhook-secret", "s", "--api-key", "k", "--location-ids", "61,62"]) == 0
+    assert "poll-stocked-inventory_levels" in json.loads(capsys.readouterr().out)["schedules"]
+    assert main([*add, "--webhook-secret", "s", "--location-ids", "main-warehouse"]) == 2
+    assert "--location-ids" in capsys.readouterr().err
+
+
 def test_removing_an_unknown_store_names_the_field(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stores", "remove", "--store", "never-added"]) == 2
     assert "--store" in capsys.readouterr().err

@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--api-secret")
     add.add_argument("--webhook-secret", action="append", default=[], help="repeat during a secret rotation")
     add.add_argument("--poll-minutes", type=int, default=15, help="poll interval (default 15)")
+    add.add_argument("--location-ids", help="Shopify: comma-separated location ids whose inventory is polled")
     add_endpoint_arguments(add)
     add.set_defaults(run=run_add)
     remove = actions.add_parser("remove", help="unregister a store: its schedules, record and secrets")
@@ -42,6 +43,7 @@ def validated_record(args: argparse.Namespace, secret_arn: str) -> StoreRecord:
         api_url=args.api_url.rstrip("/"),
         secret_arn=secret_arn,
         poll_interval_minutes=args.poll_minutes,
+        extra={"location_ids": args.location_ids} if args.location_ids else {},
     )
 
 
@@ -57,6 +59,8 @@ def check_add_arguments(args: argparse.Namespace) -> None:
         raise CliError(f"--webhook-secret: a {args.platform} store needs one to verify its webhooks")
     if args.poll_minutes < 1:
         raise CliError("--poll-minutes: must be at least 1")
+    if args.location_ids and not all(part.strip().isdigit() for part in args.location_ids.split(",")):
+        raise CliError(f"--location-ids: {args.location_ids!r} is not a comma-separated list of numeric ids")
 
 
 def add_store(connection: StackConnection, args: argparse.Namespace) -> StoreRecord:
