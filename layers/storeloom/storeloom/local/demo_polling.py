@@ -71,6 +71,7 @@ class PollingChapter:
             api_secret=None,
             webhook_secret=[SECRET],
             poll_minutes=15,
+            location_ids=None,
         )
         wiring.forget()
         return create_schedules(connection, add_store(connection, args))
