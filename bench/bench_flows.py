@@ -1,5 +1,6 @@
 """Issue 4 figures: Step Functions state transitions per full 3-step abandoned-cart run, the cost per
-1,000 runs (Standard workflows are billed per transition), and the AWS requests each step makes."""
+1,000 runs (Standard workflows are billed per transition), the AWS requests each step makes, and the
+platform API requests of a step's live re-check (LIVE_RECHECK, on by default)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.integration.test_abandoned_cart_flow import Harness, seed
 from tests.support.aws import provisioned_stack
 
 PRICE_PER_1000_TRANSITIONS = 0.025
-SERVICES = ("dynamodb", "stepfunctions", "sesv2", "events", "sqs")
+SERVICES = ("dynamodb", "stepfunctions", "sesv2", "events", "sqs", "secretsmanager")
 
 
 def main() -> None:
@@ -45,6 +46,7 @@ def main() -> None:
             restore()
             wiring.forget()
     _report(history, starter_calls, per_step)
+    _report_live()
 
 
 def _count(action: Any) -> Counter[str]:
@@ -62,6 +64,24 @@ def _report(history: list[dict[str, Any]], starter: Counter[str], per_step: list
     print(f"flow_starter (entry, one cart event): {sum(starter.values())} AWS requests {dict(starter)}")
     for step, calls in per_step:
         print(f"flow_step step {step}: {sum(calls.values())} AWS requests {dict(calls)}")
+
+
+def _report_live() -> None:
+    """One step of a cart (one customer, one product) re-checked against a fake Shopify: the platform API
+    requests it makes when the platform answers, and when it is down (500s: fallback or defer)."""
+    from tests.unit.flows_builders import STORE
+    from tests.unit.test_flows_live import live_over, run, shop, shop_world
+
+    for label, faults in (("platform up", 0), ("platform down", 1000)):
+        api = shop()
+        api.faults.storm(500, faults)
+        live = live_over(api, "shopify")
+        world = shop_world()
+        run(world, live)
+        decision = world.decisions.list(STORE)[0]
+        source = decision.detail.get("enrichment") or decision.reason
+        print(f"live re-check, {label}: {live.requests(STORE)} platform API requests per step ({source})")
+    print("  (Stores GetItem and Secrets Manager read once per store per 300 s in a warm function)")
 
 
 if __name__ == "__main__":

@@ -98,6 +98,12 @@ class FlowSettings(EnvModel):
     state_machine_arn: str = Field(alias="ABANDONED_CART_STATE_MACHINE_ARN", default="")
     webhook_secret: str = Field(alias="FLOW_WEBHOOK_SECRET", default="", repr=False)
     send_lease_seconds: int = Field(alias="SEND_LEASE_SECONDS", default=120, gt=0)
+    # Re-check conversion and re-read products through the platform's live API before each step.
+    live_recheck: bool = Field(alias="LIVE_RECHECK", default=True)
+    stores_table: str = Field(alias="STORES_TABLE", default="")
+    live_timeout_seconds: float = Field(alias="LIVE_HTTP_TIMEOUT_SECONDS", default=2.0, gt=0)
+    live_attempts: int = Field(alias="LIVE_HTTP_ATTEMPTS", default=2, ge=1)
+    secret_cache_seconds: int = Field(alias="SECRET_CACHE_SECONDS", default=300, ge=0)
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,10 @@ class EnrichmentUnavailable(Exception):
     """The live catalog did not answer within the step's budget."""
 
 
+class LiveUnsupported(Exception):
+    """The store has no live API (no client for its platform, or it is not registered): read the entity store."""
+
+
 @dataclass(frozen=True)
 class Enrichment:
     source: str  # live | store | fallback | deferred
@@ -44,6 +48,8 @@ class Enricher:
             return apply(items, self._stored(store_id, ids), "store")
         try:
             return apply(items, self._live(store_id, ids, config.enrichment_attempts), "live")
+        except LiveUnsupported:
+            return apply(items, self._stored(store_id, ids), "store")
         except EnrichmentUnavailable:
             stored = self._stored(store_id, ids)
             max_age = config.enrichment_fallback_max_age_seconds
@@ -62,6 +68,8 @@ class Enricher:
             try:
                 found = {i: self.live.product(store_id, i) for i in ids}
                 return {i: p for i, p in found.items() if p is not None}
+            except LiveUnsupported:
+                raise
             except Exception:  # any platform failure counts against the budget
                 if attempt + 1 < attempts:
                     self.sleep(0.2 * 2**attempt)

@@ -1,13 +1,16 @@
-"""Who the cart belongs to: the customer record, plus every record sharing the normalized email (guests)."""
+"""Who the cart belongs to (the customer record, plus every record sharing the normalized email: guests),
+and whether they bought since the cart became active."""
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 
+from storeloom.flows.eligibility import converted
+from storeloom.flows.enrich import LiveUnsupported
 from storeloom.flows.ports import CommerceReader, LiveCommerce
 from storeloom.flows.run import Subject
-from storeloom.model import Cart, Customer, Order
+from storeloom.model import Cart, Customer
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,27 @@ def resolve(reader: CommerceReader, subject: Subject, cart: Cart) -> Person:
     return Person(listed, email, phone)
 
 
-def orders_of(reader: CommerceReader, live: LiveCommerce | None, store_id: str, person: Person) -> list[Order]:
-    """Orders from the entity store, plus the live platform API where it is wired; a live failure is
-    tolerated because the entity store is still read."""
-    orders = reader.orders_for(store_id, person.customer_ids, person.email)
-    if live is not None:
-        with suppress(Exception):  # best effort on top of the entity store
-            orders += live.orders_for(store_id, person.customer_ids, person.email)
-    return orders
+@dataclass(frozen=True)
+class Conversion:
+    """Whether the person bought since ``since``, and what was read: ``store`` (the entity store, enough on
+    its own or all there is), ``live`` (the platform API too) or ``store_only`` (the platform API failed)."""
+
+    converted: bool
+    source: str
+
+
+def conversion(
+    reader: CommerceReader, live: LiveCommerce | None, cart: Cart, person: Person, since: datetime, store_id: str
+) -> Conversion:
+    """The entity store first; the live platform API only when the store shows no purchase (a lost webhook)."""
+    if converted(cart, reader.orders_for(store_id, person.customer_ids, person.email), since):
+        return Conversion(True, "store")
+    if live is None:
+        return Conversion(False, "store")
+    try:
+        orders = live.orders_for(store_id, person.customer_ids, person.email)
+    except LiveUnsupported:
+        return Conversion(False, "store")
+    except Exception:  # the step goes on with what the entity store knows, and says so
+        return Conversion(False, "store_only")
+    return Conversion(converted(cart, orders, since), "live")

@@ -11,7 +11,7 @@ from storeloom.channels.once import OnceSender
 from storeloom.flows import eligibility as rules
 from storeloom.flows.decisions import Decision, DecisionKind
 from storeloom.flows.enrich import Enricher
-from storeloom.flows.identity import Person, orders_of, resolve
+from storeloom.flows.identity import Person, conversion, resolve
 from storeloom.flows.message import build_message
 from storeloom.flows.ports import (
     CommerceReader,
@@ -55,17 +55,17 @@ class StepRunner:
         if cart is None:
             return self._exit(state, "cart_missing", now)
         person = resolve(self._d.commerce, state.subject, cart)
-        orders = orders_of(self._d.commerce, self._d.live, store, person)
-        if rules.converted(cart, orders, state.subject.active_since):
-            return self._exit(state, "converted", now)
+        bought = conversion(self._d.commerce, self._d.live, cart, person, state.subject.active_since, store)
+        if bought.converted:
+            return self._exit(state, "converted", now, {"orders": bought.source})
         if cart.updated_at > state.anchor:
             state = state.model_copy(update={"anchor": cart.updated_at})
             plan = next_step(state.config, state.anchor, state.step, now)
             if plan.step == state.step and plan.wait_seconds > 0:
                 return self._wait(state, "cart_active", plan.wait_seconds, now)
-        return self._gate(state, cart, person, now)
+        return self._gate(state, cart, person, now, bought.source)
 
-    def _gate(self, state: RunState, cart: Cart, person: Person, now: datetime) -> RunState:
+    def _gate(self, state: RunState, cart: Cart, person: Person, now: datetime, orders: str) -> RunState:
         config, store = state.config, state.subject.store_id
         address = person.address(config.medium)
         if not address:
@@ -88,14 +88,16 @@ class StepRunner:
         until = rules.quiet_until(now, tz, config.quiet_hours.get(config.medium))
         if until is not None:
             return self._wait(state, "quiet_hours", math.ceil((until - now).total_seconds()), now)
-        return self._enrich_and_send(state, cart, address, key, now)
+        return self._enrich_and_send(state, cart, (address, key), now, orders)
 
-    def _enrich_and_send(self, state: RunState, cart: Cart, address: str, key: str, now: datetime) -> RunState:
-        config = state.config
+    def _enrich_and_send(
+        self, state: RunState, cart: Cart, contact: tuple[str, str], now: datetime, orders: str
+    ) -> RunState:
+        config, (address, key) = state.config, contact
         enrichment = self._d.enricher.enrich(config.store_id, cart.line_items, config, now)
         if enrichment.deferred:
-            return self._wait(state, "enrichment_unavailable", config.defer_seconds, now)
-        detail = {"enrichment": enrichment.source, "dropped": ",".join(enrichment.dropped)}
+            return self._wait(state, "enrichment_unavailable", config.defer_seconds, now, {"orders": orders})
+        detail = {"enrichment": enrichment.source, "dropped": ",".join(enrichment.dropped), "orders": orders}
         if not enrichment.items:
             return self._exit(state, "out_of_stock", now, detail)
         variant = rules.variant_for(config.variants, config.flow_id, key)
@@ -117,10 +119,12 @@ class StepRunner:
             return self._exit(state.model_copy(update={"step": last, "attempt": 0}), "completed", now)
         return state.model_copy(update={"step": plan.step, "attempt": 0, "wait_seconds": plan.wait_seconds})
 
-    def _wait(self, state: RunState, reason: str, seconds: int, now: datetime) -> RunState:
+    def _wait(
+        self, state: RunState, reason: str, seconds: int, now: datetime, detail: dict[str, str] | None = None
+    ) -> RunState:
         if state.attempt >= state.config.max_defers:
             return self._advance(state, now, skipped="defer_limit")
-        self._decide(state, "waited", reason, now, detail={"seconds": str(seconds)})
+        self._decide(state, "waited", reason, now, detail={"seconds": str(seconds), **(detail or {})})
         return state.model_copy(update={"attempt": state.attempt + 1, "wait_seconds": max(0, seconds)})
 
     def _exit(self, state: RunState, reason: str, now: datetime, detail: dict[str, str] | None = None) -> RunState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
 
     from storeloom.channels.port import Channel
     from storeloom.flows.failures import FailureRecorder
+    from storeloom.flows.live import PlatformLive
     from storeloom.flows.starter import FlowStarter
     from storeloom.flows.steps import StepRunner
     from storeloom.store.flow_config import DynamoFlowConfigStore
@@ -61,6 +63,32 @@ def http_client() -> httpx.Client:
     return httpx.Client(timeout=10.0)
 
 
+@lru_cache(maxsize=1)
+def live_http_client() -> httpx.Client:
+    """Re-checks run inside a step's budget: a short timeout, so a platform that is down fails fast."""
+    import httpx
+
+    return httpx.Client(timeout=flow_settings().live_timeout_seconds, follow_redirects=False)
+
+
+@lru_cache(maxsize=1)
+def live_commerce() -> PlatformLive | None:
+    """The platforms' live APIs, unless LIVE_RECHECK is off or there is no Stores table to find them in."""
+    settings = flow_settings()
+    if not settings.live_recheck or not settings.stores_table:
+        return None
+    from storeloom.flows.live import PlatformLive
+    from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault
+
+    return PlatformLive(
+        stores=DynamoStoreRegistry(settings.stores_table, aws_client("dynamodb")),
+        secrets=SecretsManagerVault(aws_client("secretsmanager"), settings.secret_cache_seconds),
+        http=live_http_client(),
+        attempts=settings.live_attempts,
+        sleep=time.sleep,
+    )
+
+
 def channel(provider: str, target: str | None) -> Channel:
     settings = flow_settings()
     if provider == "ses":
@@ -89,6 +117,7 @@ def step_runner() -> StepRunner:
     dynamodb = aws_client("dynamodb")
     commerce = DynamoCommerceReader(settings.entities_table, dynamodb)
     ledger = DynamoSendLedger(settings.ledger_table, dynamodb, lease_seconds=settings.send_lease_seconds)
+    live = live_commerce()
     return StepRunner(
         StepDeps(
             commerce=commerce,
@@ -96,7 +125,8 @@ def step_runner() -> StepRunner:
             suppressions=DynamoSuppressionList(settings.suppression_table, dynamodb),
             decisions=run_log(),
             sender=OnceSender(ledger, channel),
-            enricher=Enricher(commerce),
+            enricher=Enricher(commerce, live, sleep=time.sleep),
+            live=live,
         )
     )
 
@@ -119,5 +149,7 @@ def forget() -> None:
         step_runner,
         failure_recorder,
         http_client,
+        live_http_client,
+        live_commerce,
     ):
         cached.cache_clear()

@@ -28,6 +28,10 @@ class RetryableStatus(Exception):
 class ApiError(Exception):
     """A non-retryable answer from the platform API (or retries ran out); the message has no secrets."""
 
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
 
 def _retry_after(value: str | None) -> float | None:
     try:
@@ -71,7 +75,7 @@ class ApiTransport:
         try:
             return self._retrying(self._attempt, method, url, kwargs)
         except RetryableStatus as error:
-            raise ApiError(f"{error} (gave up after {self.retries} retries)") from error
+            raise ApiError(f"{error} (gave up after {self.retries} retries)", error.status_code) from error
         except httpx.TimeoutException as error:
             raise ApiError(f"timeout calling {httpx.URL(url).path}") from error
 
@@ -89,7 +93,8 @@ class ApiTransport:
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryableStatus(response)
         if response.status_code >= 400:
-            raise ApiError(f"HTTP {response.status_code} from {response.request.url.path}: {response.text[:200]}")
+            message = f"HTTP {response.status_code} from {response.request.url.path}: {response.text[:200]}"
+            raise ApiError(message, response.status_code)
         return response
 
     def _wait(self, state: RetryCallState) -> float:

@@ -53,9 +53,11 @@ def source_for(
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
     page_size: int | None = None,
+    attempts: int = 8,
 ) -> PollingClient:
     """The client for ``store``. ``share`` is the part of the store's rate budget this caller may use:
     1 for live polling and workflow re-checks, less (0.5 by default) for backfills and deep sweeps.
+    ``attempts`` bounds each request's retries (workflow re-checks use few, to fail fast).
 
     Shopify's Admin API access token is the store's ``api_key``; WooCommerce uses the consumer key
     (``api_key``) and secret (``api_secret``)."""
@@ -64,9 +66,9 @@ def source_for(
     capacity, leak = BUCKETS[store.platform]
     limiter = RateLimiter(capacity, leak, share, monotonic=monotonic, sleep=sleep)
     if store.platform == "shopify":
-        transport = ApiTransport(http, limiter, read_call_limit, sleep=sleep)
+        transport = ApiTransport(http, limiter, read_call_limit, attempts=attempts, sleep=sleep)
         locations = store.extra.get("location_ids", "")
         return ShopifyClient(store.api_url, secrets.api_key or "", transport, page_size or 250, locations)
-    transport = ApiTransport(http, limiter, sleep=sleep)
+    transport = ApiTransport(http, limiter, attempts=attempts, sleep=sleep)
     key, secret = secrets.api_key or "", secrets.api_secret or ""
     return WooCommerceClient(store.api_url, key, secret, transport, page_size or 100)

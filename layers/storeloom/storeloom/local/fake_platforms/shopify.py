@@ -1,6 +1,8 @@
 """A fake Shopify Admin REST API (C1): list/count endpoints with updated_at_min and status filters,
 Link/page_info cursor pagination (limit <= 250), the shop's leaky bucket (40, 2/s) reported in
 X-Shopify-Shop-Api-Call-Limit with 429 + Retry-After when full, webhook subscriptions, and faults.
+Also one resource by id (``products/{id}.json``) and a customer's orders (``customers/{id}/orders.json``,
+or ``orders.json?customer_id=`` / ``?email=``), which the workflow re-checks read.
 
 It is an httpx handler (``httpx.MockTransport(app)``) and also runs behind ``LoopbackServer``.
 """
@@ -25,7 +27,9 @@ from storeloom.local.fake_platforms.shopify_data import stamp
 from storeloom.polling.cursor import id_order, parse_time
 
 _PATH = re.compile(r"^/admin/api/[\w-]+/(?P<resource>\w+)(?P<count>/count)?(?:/(?P<id>\d+))?\.json$")
+_CUSTOMER_ORDERS = re.compile(r"^/admin/api/[\w-]+/customers/(?P<id>\d+)/orders\.json$")
 _LISTABLE = ("orders", "customers", "products", "checkouts", "inventory_levels")
+_SINGLE = {"orders": "order", "customers": "customer", "products": "product"}
 
 
 def _row_id(row: Row) -> str:
@@ -91,6 +95,9 @@ class FakeShopify:
         return True
 
     def _route(self, request: httpx.Request) -> httpx.Response:
+        nested = _CUSTOMER_ORDERS.match(request.url.path)
+        if nested and request.method == "GET":
+            return self._list("orders", {**request.url.params, "customer_id": nested["id"]}, False)
         match = _PATH.match(request.url.path)
         if not match:
             return _error(404, "Not Found")
@@ -99,7 +106,15 @@ class FakeShopify:
             return self._webhooks(request, match["id"])
         if resource not in _LISTABLE or request.method != "GET":
             return _error(404, "Not Found")
+        if match["id"]:
+            return self._one(resource, match["id"])
         return self._list(resource, dict(request.url.params), bool(match["count"]))
+
+    def _one(self, resource: str, entity_id: str) -> httpx.Response:
+        row = self.data.rows.get(resource, {}).get(entity_id)
+        if row is None or resource not in _SINGLE:
+            return _error(404, "Not Found")
+        return httpx.Response(200, json={_SINGLE[resource]: row})
 
     def _list(self, resource: str, params: dict[str, str], count: bool) -> httpx.Response:
         if "page_info" in params:
@@ -155,8 +170,20 @@ def _matching(rows: Any, resource: str, filters: dict[str, str]) -> list[Row]:
             continue
         if resource == "orders" and status != "any" and (row.get("cancelled_at") or row.get("closed_at")):
             continue
+        if resource == "orders" and not _orders_match(row, filters):
+            continue
         found.append(row)
     return found
+
+
+def _orders_match(row: Row, filters: dict[str, str]) -> bool:
+    """``customer_id`` (also the ``customers/{id}/orders.json`` path), ``email`` and ``created_at_min``."""
+    customer = row.get("customer") or {}
+    if "customer_id" in filters and str(customer.get("id")) != filters["customer_id"]:
+        return False
+    if "email" in filters and str(row.get("email") or "").strip().lower() != filters["email"].strip().lower():
+        return False
+    return "created_at_min" not in filters or parse_time(row["created_at"]) >= parse_time(filters["created_at_min"])
 
 
 def _utcnow() -> datetime:

@@ -1,6 +1,8 @@
 """A fake WooCommerce REST v3 API (C2): ``per_page`` <= 100 and ``page`` with X-WP-Total and
 X-WP-TotalPages, ``modified_after``/``modified_before`` (exclusive, read as site-local time unless
 ``dates_are_gmt=true``), ``orderby=modified``, consumer key/secret basic auth, webhooks, and faults.
+Also one resource by id (``products/{id}``) and orders by ``customer`` or ``search`` (a substring match),
+which the workflow re-checks read.
 
 An httpx handler (``httpx.MockTransport(app)``) that also runs behind ``LoopbackServer``.
 """
@@ -65,7 +67,16 @@ class FakeWooCommerce:
             return self._webhooks(request, match["id"])
         if match["resource"] not in ("orders", "products", "customers") or request.method != "GET":
             return _error(404, "rest_no_route", "No route was found matching the URL and request method.")
+        if match["id"]:
+            return self._one(match["resource"], match["id"])
         return self._list(match["resource"], dict(request.url.params))
+
+    def _one(self, resource: str, entity_id: str) -> httpx.Response:
+        row = self.data.rows.get(resource, {}).get(entity_id)
+        if row is None:
+            code = f"woocommerce_rest_{resource.rstrip('s')}_invalid_id"
+            return _error(404, code, "Invalid ID.")
+        return httpx.Response(200, json=row)
 
     def _list(self, resource: str, params: dict[str, str]) -> httpx.Response:
         per_page, page = int(params.get("per_page", "10")), int(params.get("page", "1"))
@@ -124,5 +135,18 @@ def _matching(rows: Any, params: dict[str, str]) -> list[Row]:
             continue
         if row.get("status") == "trash" and params.get("status") != "trash":
             continue
+        if not _order_filters_match(row, params):
+            continue
         found.append(row)
     return found
+
+
+def _order_filters_match(row: Row, params: dict[str, str]) -> bool:
+    """``customer`` (the customer id) and ``search``, a case-insensitive substring of the billing fields."""
+    if "customer" in params and str(row.get("customer_id")) != params["customer"]:
+        return False
+    if "search" in params:
+        billing = row.get("billing") or {}
+        haystack = " ".join(str(value) for value in billing.values()).lower()
+        return params["search"].strip().lower() in haystack
+    return True

@@ -4,6 +4,8 @@
 - ``limit`` up to 250 and cursor pagination through the ``Link: <...page_info=...>; rel="next"`` header
   (once page_info is set only ``limit`` may accompany it: the filters are fixed by the first request);
 - ``X-Shopify-Shop-Api-Call-Limit: used/size`` feeds the store's rate limiter; 429 + Retry-After retried.
+
+Workflow re-checks also read one product by id and a person's latest orders (by customer, or by email).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from typing import Any
 import httpx
 
 from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, format_time, parse_time
-from storeloom.polling.http import ApiTransport
+from storeloom.polling.http import ApiError, ApiTransport
 from storeloom.polling.ratelimit import RateLimiter
 
 API_VERSION = "2024-10"
 MAX_LIMIT = 250
+RECHECK_LIMIT = 50  # a workflow re-check reads one page of a person's latest orders
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,34 @@ class ShopifyClient:
     def reactivate_webhook(self, subscription: Subscription) -> Subscription:
         """Shopify deletes failing subscriptions rather than disabling them, so re-create instead."""
         return self.create_webhook(subscription.topic, subscription.address)
+
+    def product(self, product_id: str) -> dict[str, Any] | None:
+        """One product as the platform has it now; None when it does not exist (404)."""
+        if not product_id.isdigit():
+            return None
+        try:
+            row: dict[str, Any] = self._get(f"products/{product_id}.json", {}).json()["product"]
+        except ApiError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return row
+
+    def customer_orders(self, customer_id: str, limit: int = RECHECK_LIMIT) -> list[dict[str, Any]]:
+        """A customer's latest orders, any status (``GET customers/{id}/orders.json``)."""
+        if not customer_id.isdigit():
+            return []
+        rows: list[dict[str, Any]] = self._get(
+            f"customers/{customer_id}/orders.json", {"status": "any", "limit": limit}
+        ).json()["orders"]
+        return rows
+
+    def email_orders(self, email: str, limit: int = RECHECK_LIMIT) -> list[dict[str, Any]]:
+        """The latest orders placed with ``email`` (guests included), any status. The caller still matches
+        the email, in case the filter is not applied."""
+        params = {"status": "any", "email": email, "limit": limit}
+        rows: list[dict[str, Any]] = self._get("orders.json", params).json()["orders"]
+        return rows
 
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
         return self.transport.request("GET", f"{self._base}/{path}", params=params, headers=self._headers)

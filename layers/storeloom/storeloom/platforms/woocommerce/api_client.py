@@ -22,10 +22,11 @@ import httpx
 
 from storeloom.platforms.shopify.api_client import Subscription
 from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, parse_time
-from storeloom.polling.http import ApiTransport
+from storeloom.polling.http import ApiError, ApiTransport
 
 MAX_PER_PAGE = 100
 MAX_EXCLUDE = 100  # ids per request, to keep the URL short
+RECHECK_LIMIT = 50  # a workflow re-check reads one page of a person's latest orders
 RESOURCES: dict[str, tuple[str, str]] = {
     "orders": ("orders", "order.updated"),
     "products": ("products", "product.updated"),
@@ -136,6 +137,33 @@ class WooCommerceClient:
         """A hook disabled after 5 failed deliveries (C2) is switched back on in place."""
         row = self._request("PUT", f"webhooks/{subscription.id}", json={"status": "active"}).json()
         return Subscription(str(row["id"]), row["topic"], row["delivery_url"], row.get("status") == "active")
+
+    def product(self, product_id: str) -> dict[str, Any] | None:
+        """One product as the site has it now; None when it does not exist (404)."""
+        if not product_id.isdigit():
+            return None
+        try:
+            row: dict[str, Any] = self._request("GET", f"products/{product_id}").json()
+        except ApiError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return row
+
+    def customer_orders(self, customer_id: str, limit: int = RECHECK_LIMIT) -> list[dict[str, Any]]:
+        """A customer's latest orders, any status (``GET orders?customer={id}``)."""
+        if not customer_id.isdigit():
+            return []
+        params = {"customer": customer_id, "per_page": limit, "status": "any"}
+        rows: list[dict[str, Any]] = self._request("GET", "orders", params=params).json()
+        return rows
+
+    def email_orders(self, email: str, limit: int = RECHECK_LIMIT) -> list[dict[str, Any]]:
+        """Orders whose fields contain ``email`` (``search`` is a substring match, guests included): the
+        caller keeps only those whose billing email is the same address."""
+        params = {"search": email, "per_page": limit, "status": "any"}
+        rows: list[dict[str, Any]] = self._request("GET", "orders", params=params).json()
+        return rows
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.transport.request(method, f"{self._base}/{path}", auth=self._auth, **kwargs)
