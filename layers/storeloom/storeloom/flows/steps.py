@@ -96,7 +96,8 @@ class StepRunner:
         config, (address, key) = state.config, contact
         enrichment = self._d.enricher.enrich(config.store_id, cart.line_items, config, now)
         if enrichment.deferred:
-            return self._wait(state, "enrichment_unavailable", config.defer_seconds, now, {"orders": orders})
+            deferred = {"enrichment": enrichment.source, "orders": orders}
+            return self._wait(state, "enrichment_unavailable", config.defer_seconds, now, deferred)
         detail = {"enrichment": enrichment.source, "dropped": ",".join(enrichment.dropped), "orders": orders}
         if not enrichment.items:
             return self._exit(state, "out_of_stock", now, detail)
