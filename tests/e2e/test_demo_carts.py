@@ -24,7 +24,9 @@ def test_carts_recover_or_exit_with_a_reason_and_no_buyer_is_messaged(local_stac
         "ola@example.com": ("unsubscribed", 0),
         "kim@example.com": ("out_of_stock", 0),
         "max@example.com": ("completed", 3),
+        "zoe@example.com": ("converted", 0),
     }
+    assert by_email["zoe@example.com"]["orders_read_from"] == "live"
     assert by_email["sam@example.com"]["recovered"] is True
     assert report["recovered"] == 1
     assert len(report["messages"]) == 4

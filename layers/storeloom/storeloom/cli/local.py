@@ -86,10 +86,12 @@ def _version(order: dict[str, str]) -> str:
 def print_carts(chapter: dict[str, Any]) -> None:
     if not chapter:
         return
-    print("\nAbandoned-cart recovery (steps at +3 s, +6 s, +9 s)")
+    print("\nAbandoned-cart recovery (steps at +3 s, +6 s, +9 s; live re-checks against a fake Shopify on loopback)")
     for run in chapter["runs"]:
         skipped = f"  skipped: {', '.join(run['skipped'])}" if run["skipped"] else ""
         outcome = "recovered" if run["recovered"] else f"{run['status']}: {run['reason']}"
+        if run["reason"] == "converted" and run["orders_read_from"] == "live":
+            outcome += " (order webhook lost; found by the live re-check)"
         print(f"  {run['email']:<18} reminders sent {run['sent']}  {outcome}{skipped}")
     print(f"  Carts recovered after a reminder: {chapter['recovered']}")
     print(f"  Messages delivered to the local outbox: {len(chapter['messages'])}")

@@ -1,8 +1,9 @@
 """The demo's abandoned-cart chapter: real webhooks in, the state machine waits, re-checks and sends once.
 
-Five shoppers leave carts. One buys before the first reminder, one buys after it, one has unsubscribed, one
-wanted only an item that sold out, and one never comes back. Delays are seconds so the chapter takes about
-fifteen.
+Six shoppers leave carts. One buys before the first reminder, one buys after it, and one buys but the shop
+never sends that order's webhook: the step's live re-check against the (fake, loopback) Shopify Admin API
+finds the order anyway. One has unsubscribed, one wanted only an item that sold out, and one never comes
+back. Delays are seconds so the chapter takes about fifteen.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import httpx
 
 from storeloom.flows import admin, wiring
 from storeloom.local.demo_webhooks import Delivery, post
+from storeloom.local.fake_platforms.scenario import DroppedWebhook
 from storeloom.local.stack import LocalStack
+from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
 
 DEMO_DELAYS_SECONDS = [3, 6, 9]
 SCARF = ("7400000000001", "44100000000001")
@@ -32,7 +35,7 @@ class Shopper:
     customer_id: str
     consent: str
     product: tuple[str, str] = SCARF
-    buys: str | None = None  # "before_first_reminder" | "after_first_reminder"
+    buys: str | None = None  # "before_first_reminder" | "after_first_reminder" | "webhook_lost"
 
     @property
     def email(self) -> str:
@@ -49,6 +52,7 @@ SHOPPERS = [
     Shopper("Ola", "8100000000000000003", "unsubscribed"),
     Shopper("Kim", "8100000000000000004", "subscribed", product=CANDLE),
     Shopper("Max", "8100000000000000005", "subscribed"),
+    Shopper("Zoe", "8100000000000000006", "subscribed", buys="webhook_lost"),
 ]
 
 
@@ -60,6 +64,14 @@ class CartChapter:
     secret: str
 
     def run(self) -> dict[str, Any]:
+        shop = DroppedWebhook.start()
+        try:
+            self._point_store_at(shop)
+            return self._play(shop)
+        finally:
+            shop.close()
+
+    def _play(self, shop: DroppedWebhook) -> dict[str, Any]:
         admin.enable_flow(
             wiring.flow_configs(),
             self.store_id,
@@ -69,30 +81,44 @@ class CartChapter:
         )
         orders: dict[str, datetime] = {}
         with httpx.Client(timeout=10) as client:
-            self._send(client, "products/update", self._product(SCARF, "Hand-woven scarf", 12))
-            self._send(client, "products/update", self._product(CANDLE, "Beeswax candle", 0))
+            for ids, title, stock in ((SCARF, "Hand-woven scarf", 12), (CANDLE, "Beeswax candle", 0)):
+                shop.adopt(self._send(client, "products/update", self._product(ids, title, stock)), "products")
             for shopper in SHOPPERS:
                 self._send(client, "customers/create", self._customer(shopper))
             for shopper in SHOPPERS:
                 self._send(client, "checkouts/update", self._checkout(shopper))
-                if shopper.buys == "before_first_reminder":
-                    self._buy(client, shopper, orders)
+                if shopper.buys in ("before_first_reminder", "webhook_lost"):
+                    self._buy(client, shop, shopper, orders)
             _wait_for(lambda: any(m.to == "sam@example.com" for m in wiring.outbox().list(self.store_id)), 30)
             for shopper in (s for s in SHOPPERS if s.buys == "after_first_reminder"):
-                self._buy(client, shopper, orders)
+                self._buy(client, shop, shopper, orders)
         _wait_for(self._all_runs_ended, 60)
         return self._report(orders)
 
-    def _buy(self, client: httpx.Client, shopper: Shopper, orders: dict[str, datetime]) -> None:
-        orders[shopper.email] = datetime.now(UTC)
-        self._send(client, "orders/create", self._order(shopper))
+    def _point_store_at(self, shop: DroppedWebhook) -> None:
+        """The store's API is the loopback fake, so each step's live re-check really asks the platform."""
+        registry = DynamoStoreRegistry(self.stack.stack_env("STORES_TABLE"), self.stack.client("dynamodb"))
+        vault = SecretsManagerVault(self.stack.client("secretsmanager"))
+        secrets = StoreSecrets((self.secret,), api_key=shop.access_token)
+        arn = vault.create_or_update(f"storeloom/{self.store_id}", secrets)
+        registry.put(StoreRecord(self.store_id, "shopify", shop.url, arn))
+        wiring.forget()
 
-    def _send(self, client: httpx.Client, topic: str, payload: dict[str, Any]) -> None:
+    def _buy(self, client: httpx.Client, shop: DroppedWebhook, shopper: Shopper, orders: dict[str, datetime]) -> None:
+        """The order exists on the platform; its webhook arrives unless this shopper's is the one lost."""
+        orders[shopper.email] = datetime.now(UTC)
+        order = self._order(shopper)
+        shop.adopt(order)
+        if shopper.buys != "webhook_lost":
+            self._send(client, "orders/create", order)
+
+    def _send(self, client: httpx.Client, topic: str, payload: dict[str, Any]) -> dict[str, Any]:
         delivery = Delivery(topic, "shopify", self.store_id, topic, raw_body=json.dumps(payload).encode())
         posted = post(client, self.stack.webhook_base_url, delivery, self.secret, self.payloads)
         if posted.status != 200:
             raise RuntimeError(f"demo webhook {topic} was rejected: {posted.response}")
         self.stack.drain(timeout=30)
+        return payload
 
     def _all_runs_ended(self) -> bool:
         runs = admin.summarise_runs(wiring.run_log().list(self.store_id, "abandoned_cart"))
@@ -165,7 +191,9 @@ def _run_line(run: admin.RunSummary) -> dict[str, Any]:
     shopper = next((s for s in SHOPPERS if s.cart_token in run.run_id), None)
     email = shopper.email if shopper else "?"
     skipped = [f"step {d.step}: {d.reason}" for d in run.decisions if d.kind == "suppressed"]
+    exit_decision = next((d for d in run.decisions if d.kind == "exited"), None)
     return {
+        "orders_read_from": exit_decision.detail.get("orders") if exit_decision else None,
         "run_id": run.run_id,
         "email": email,
         "status": run.status,
