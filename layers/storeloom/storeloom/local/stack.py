@@ -21,6 +21,7 @@ from storeloom.local.invoker import HandlerInvoker
 from storeloom.local.provision import REGION, ProvisionedStack, Provisioner
 from storeloom.local.url_server import serve
 
+logger = logging.getLogger(__name__)
 STACK_NAME = "storeloom-local"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
@@ -163,12 +164,21 @@ class LocalStack:
 
     def _pump_queues(self) -> None:
         while not self._stopping.is_set():
-            if self.sqs.poll_once() == 0:
+            if self._survive(self.sqs.poll_once) == 0:
                 self._stopping.wait(0.05)
 
     def _tick_schedules(self) -> None:
         while not self._stopping.wait(1.0):
-            self.ticker.fire_due()
+            self._survive(self.ticker.fire_due)
+
+    def _survive(self, work: Any) -> Any:
+        """A background loop outlives one failed round (moto busy, or stopping under it): log and go on."""
+        try:
+            return work()
+        except Exception:
+            if not self._stopping.is_set():
+                logger.exception("local stack background work failed; retrying")
+            return 0
 
 
 def _forget_cached_wiring() -> None:
