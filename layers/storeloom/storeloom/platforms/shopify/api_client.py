@@ -61,7 +61,7 @@ WEBHOOK_TOPICS = (
 def read_call_limit(response: httpx.Response, limiter: RateLimiter) -> None:
     used, _, size = response.headers.get("x-shopify-shop-api-call-limit", "").partition("/")
     if used.strip().isdigit() and size.strip().isdigit():
-        limiter.observe(float(used), float(size))
+        limiter.observe(int(used), int(size))
 
 
 def position_of(item: dict[str, Any], entity: str) -> Cursor:
