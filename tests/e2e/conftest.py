@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from storeloom.local.stack import LocalStack
+from tests.support.aws import forget_cached_wiring
 
 
 @pytest.fixture(scope="module")
@@ -20,3 +21,4 @@ def local_stack() -> Iterator[LocalStack]:
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
+        forget_cached_wiring()

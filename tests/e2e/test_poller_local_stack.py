@@ -5,8 +5,6 @@ found, including an edit whose webhook never came."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,23 +19,10 @@ from storeloom.store.entities import DynamoEntityStore
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    saved = dict(os.environ)
-    local = LocalStack(quiet=True).start()
-    try:
-        yield local
-    finally:
-        local.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        wiring.forget()
-
-
 def test_scheduled_polls_recover_an_edit_whose_webhook_was_dropped(
-    stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    local_stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stack.record(tmp_path / ".storeloom" / "local.json")
+    local_stack.record(tmp_path / ".storeloom" / "local.json")
     monkeypatch.chdir(tmp_path)
     shop = FakeShopify()
     seed_shopify(shop.data, orders=12, customers=3)
@@ -49,14 +34,14 @@ def test_scheduled_polls_recover_an_edit_whose_webhook_was_dropped(
         assert "poll-polled-orders" in json.loads(capsys.readouterr().out)["schedules"]
         wiring.forget()
 
-        assert stack.ticker.fire_all(lambda name: name == "poll-polled-orders") == 1
+        assert local_stack.ticker.fire_all(lambda name: name == "poll-polled-orders") == 1
         order_id = sorted(str(row["id"]) for row in shop.data.all("orders"))[0]
         later = datetime.now(UTC) + timedelta(seconds=5)  # a new version: a later updated_at
         shop.data.touch("orders", order_id, later, financial_status="refunded")  # its webhook is lost
-        assert stack.ticker.fire_all(lambda name: name == "poll-polled-orders") == 1
-        assert stack.drain(timeout=30)
+        assert local_stack.ticker.fire_all(lambda name: name == "poll-polled-orders") == 1
+        assert local_stack.drain(timeout=30)
 
-    entities = DynamoEntityStore(stack.stack_env("ENTITIES_TABLE"), stack.client("dynamodb"))
+    entities = DynamoEntityStore(local_stack.stack_env("ENTITIES_TABLE"), local_stack.client("dynamodb"))
     orders = {order["id"]: order for order in entities.list_all("polled", "order")}
     assert len(orders) == 12 and orders[order_id]["payment_status"] == "refunded"
     capsys.readouterr()
