@@ -4,7 +4,6 @@ in the Stores table and its token in Secrets Manager, as ``storeloom stores add`
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -115,14 +114,10 @@ def test_live_product_prices_the_message(stack: AwsStack, shop: tuple[FakeShopif
 
 
 @pytest.mark.parametrize(("product_age", "expected"), [(timedelta(hours=1), "sent"), (timedelta(days=3), "waited")])
-def test_an_unreachable_platform_fails_fast_then_falls_back_or_defers(
-    stack: AwsStack, product_age: timedelta, expected: str
-) -> None:
+def test_an_unreachable_platform_falls_back_or_defers(stack: AwsStack, product_age: timedelta, expected: str) -> None:
     register(stack, f"http://127.0.0.1:{_closed_port()}")
     state = seed_entity_store(stack, product_age)
-    started = time.monotonic()
     [decision] = step(stack, state)
-    assert time.monotonic() - started < 10
     assert (decision.kind, decision.detail["orders"]) == (expected, "store_only")
     if expected == "sent":
         assert decision.detail["enrichment"] == "fallback"
