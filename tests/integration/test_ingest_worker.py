@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from storeloom import bootstrap
+from storeloom.ingest.message import IngestMessage
 from storeloom.local.metering import counting_requests
 from storeloom.store.entities import DynamoEntityStore
 from tests.support.aws import AwsStack
@@ -127,3 +128,26 @@ def test_payload_that_fails_normalization_is_reported_as_a_partial_failure(shop:
 def _ledger_items(stack: AwsStack) -> list[dict[str, str]]:
     items = stack.client("dynamodb").scan(TableName=stack.env("LEDGER_TABLE"))["Items"]
     return [{k: v.get("S", v.get("N", "")) for k, v in item.items()} for item in items]
+
+
+def test_a_poll_that_reads_different_content_at_the_same_updated_at_replaces_it(shop: AwsStack) -> None:
+    # Given an order version stored from a webhook
+    order = json.loads(payload("shopify_orders_updated.json"))
+    service = bootstrap.ingest_service()
+
+    def ingest(source: str, **changes: Any) -> list[str]:
+        body = json.dumps({**order, **changes})
+        message = IngestMessage(platform="shopify", store_id="shop-1", topic="orders/updated", source=source, body=body)
+        return [r.outcome for r in service.process_batch([(source, message)]).results]
+
+    assert ingest("webhook", fulfillment_status=None) == ["applied"]
+    # When a poll reads the order again with the same updated_at but a second edit made in that second
+    assert ingest("poll", fulfillment_status="fulfilled") == ["applied"]
+    # Then the poll's content is stored, and reading it again is a plain duplicate
+    stored = stored_order(shop)
+    assert stored is not None and stored["fulfillment_status"] == "fulfilled"
+    assert ingest("poll", fulfillment_status="fulfilled") == ["duplicate"]
+    # And a webhook never replaces a version on content alone: only a poll reads the current state
+    assert ingest("webhook", fulfillment_status="partial") == ["duplicate"]
+    stored = stored_order(shop)
+    assert stored is not None and stored["fulfillment_status"] == "fulfilled"

@@ -21,6 +21,7 @@ class DoneMark:
     outcome: Outcome
     raw_ref: str | None
     event_id: str
+    digest: str | None = None
 
 
 class IngestWriter(Protocol):

@@ -10,6 +10,7 @@ from typing import Literal
 from storeloom.ingest.message import IngestMessage
 from storeloom.ingest.ports import DoneMark, EventPublisher, IngestWriter, RawArchive
 from storeloom.model import CommerceEvent
+from storeloom.model.event import content_digest
 from storeloom.platforms.base import NormalizeContext, PlatformAdapter
 from storeloom.platforms.timeparse import loads
 
@@ -109,5 +110,7 @@ class IngestService:
 
 
 def _done_mark(result: EventResult) -> DoneMark:
+    event = result.event
     outcome: Literal["applied", "stale"] = "applied" if result.outcome == "applied" else "stale"
-    return DoneMark(result.event.idempotency_key, outcome, result.event.raw_ref, result.event.event_id)
+    digest = content_digest(event.entity.model_dump_json() if event.entity else None)
+    return DoneMark(event.idempotency_key, outcome, event.raw_ref, event.event_id, digest)

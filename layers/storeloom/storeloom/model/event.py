@@ -35,6 +35,11 @@ def idempotency_key(platform: str, store_id: str, entity_type: str, entity_id: s
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
+def content_digest(entity_json: str | None) -> str:
+    """sha256 of an entity's canonical JSON: tells two versions apart that share an ``updated_at``."""
+    return hashlib.sha256((entity_json or "deleted").encode()).hexdigest()
+
+
 def event_id_for(key: str) -> str:
     """The same fact always gets the same event id, whichever path delivered it."""
     return str(uuid.uuid5(_EVENT_NAMESPACE, key))

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from storeloom.ingest.ports import ClaimOutcome, DoneMark
 from storeloom.model import CommerceEvent
+from storeloom.model.event import content_digest
 from storeloom.store.entities import conditional_put
 
 _BATCH_WRITE_LIMIT = 25
@@ -46,7 +47,25 @@ class DynamoIngestLedger:
         try:
             self._client.transact_write_items(TransactItems=[self._claim(event, now), self._upsert(event)])
         except ClientError as error:
-            return _cancellation_outcome(error)
+            outcome, old_digest = _cancellation_outcome(error)
+            if outcome == "duplicate" and _revises(event, old_digest):
+                return self._revise(event, old_digest, now)
+            return outcome
+        return "applied"
+
+    def _revise(self, event: CommerceEvent, old_digest: str | None, now: datetime) -> ClaimOutcome:
+        """A poll read content that differs from what was stored under the same ``updated_at``: two edits in
+        one second (Shopify's resolution). The poll is the platform's current state, so it is applied."""
+        claim = self._claim(event, now)
+        claim["Put"]["ConditionExpression"] = "digest = :old"
+        claim["Put"]["ExpressionAttributeValues"] = {":old": {"S": old_digest or ""}}
+        del claim["Put"]["ExpressionAttributeNames"]
+        try:
+            self._client.transact_write_items(TransactItems=[claim, self._upsert(event)])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            return "duplicate"
         return "applied"
 
     def mark_done(self, marks: Sequence[DoneMark], now: datetime) -> None:
@@ -97,18 +116,28 @@ class DynamoIngestLedger:
         raise RuntimeError(f"ledger batch write left {len(pending[self._ledger])} items unprocessed")
 
 
-def _cancellation_outcome(error: ClientError) -> ClaimOutcome:
+def _cancellation_outcome(error: ClientError) -> tuple[ClaimOutcome, str | None]:
+    """Which condition failed, and the digest recorded for the key when it was already done."""
     if error.response["Error"]["Code"] != "TransactionCanceledException":
         raise error
     reasons: list[dict[str, Any]] = list(error.response.get("CancellationReasons") or [])  # type: ignore[arg-type]
     claim, upsert = [*reasons, {}, {}][:2]
     if claim.get("Code") == "ConditionalCheckFailed":
-        old_status = claim.get("Item", {}).get("status", {}).get("S")
-        return "in_progress" if old_status == "claimed" else "duplicate"
+        old = claim.get("Item", {})
+        if old.get("status", {}).get("S") == "claimed":
+            return "in_progress", None
+        return "duplicate", old.get("digest", {}).get("S")
     if upsert.get("Code") == "ConditionalCheckFailed":
-        return "stale"
+        return "stale", None
     # TransactionConflict and throttling: the message is retried.
     raise error
+
+
+def _revises(event: CommerceEvent, old_digest: str | None) -> bool:
+    """Only a poll or backfill, which read the platform's current state, may replace a same-second version."""
+    if event.source not in ("poll", "backfill") or old_digest is None:
+        return False
+    return old_digest != content_digest(event.entity.model_dump_json() if event.entity else None)
 
 
 def _done_item(mark: DoneMark, expires: str) -> dict[str, Any]:
@@ -120,4 +149,6 @@ def _done_item(mark: DoneMark, expires: str) -> dict[str, Any]:
     }
     if mark.raw_ref:
         item["raw_ref"] = {"S": mark.raw_ref}
+    if mark.digest:
+        item["digest"] = {"S": mark.digest}
     return item
