@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +43,3 @@ class SqsQueue:
 
     def delete(self, receipt_handle: str) -> None:
         self._client.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)
-
-
-def body_digest(body: str) -> str:
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
