@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from storeloom.platforms.signatures import SIGNATURE_CHECKS, TOPIC_HEADERS
+from storeloom.platforms.signatures import SIGNATURE_CHECKS, TOPIC_HEADERS, platform_event_id
 from storeloom.store.archive import ACCEPTED_PREFIX, REJECTED_PREFIX, archive_key
 from storeloom.store.stores import StoreRecord, StoreSecrets
 
@@ -135,7 +135,7 @@ def _ingest_message(
         "source": "webhook",
         "received_at": received_at.isoformat().replace("+00:00", "Z"),
         "raw_ref": raw_ref,
-        "platform_event_id": headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id"),
+        "platform_event_id": platform_event_id(headers),
         "delivery_id": headers.get("x-shopify-webhook-id") or headers.get("x-wc-webhook-delivery-id"),
     }
     if len(body) <= MAX_INLINE_BODY_BYTES:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from storeloom.ingest.message import IngestMessage
-from storeloom.platforms.signatures import TOPIC_HEADERS
+from storeloom.platforms.signatures import TOPIC_HEADERS, platform_event_id
 from storeloom.store.queues import ReceivedMessage
 
 
@@ -82,7 +82,7 @@ def _message_from_archive(key: str, metadata: Mapping[str, str]) -> IngestMessag
         source="replay",
         received_at=datetime.fromisoformat(metadata["received_at"].replace("Z", "+00:00")),
         raw_ref=key,
-        platform_event_id=metadata.get("x-shopify-event-id") or metadata.get("x-shopify-webhook-id"),
+        platform_event_id=platform_event_id(metadata),
     )
 
 

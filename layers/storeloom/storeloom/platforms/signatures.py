@@ -44,6 +44,18 @@ SIGNATURE_CHECKS: dict[str, SignatureCheck] = {
     "woocommerce": verify_woocommerce,
 }
 
+
+def platform_event_id(headers: Mapping[str, str]) -> str | None:
+    """The platform's stable id for the event behind a delivery (lower-cased headers), when it sends one.
+
+    Shopify: X-Shopify-Event-Id is shared by every subscription's copy of one event, so it also dedupes
+    fan-out; X-Shopify-Webhook-Id only its retries (PLATFORMS.md C1). WooCommerce's delivery id is new on
+    every attempt, so it is no such id (C2).
+    """
+    value = headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id")
+    return value.strip() if value else None
+
+
 # The header that carries the topic, and the headers worth keeping with the archived body.
 TOPIC_HEADERS: dict[str, str] = {
     "shopify": "x-shopify-topic",

@@ -21,6 +21,7 @@ from storeloom.platforms.base import NormalizeContext
 from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.shopify.mapping import map_cart, map_order
 from storeloom.platforms.shopify.resources import map_customer, map_inventory_level, map_product
+from storeloom.platforms.signatures import platform_event_id
 from storeloom.platforms.timeparse import optional_id
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,7 @@ class ShopifyAdapter(MappedAdapter):
         return topic.strip() if topic else None
 
     def platform_event_id(self, headers: Mapping[str, str]) -> str | None:
-        """X-Shopify-Event-Id dedupes fan-out across subscriptions; Webhook-Id only retries (C1)."""
-        value = headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id")
-        return value.strip() if value else None
+        return platform_event_id(headers)
 
     def normalize(self, topic: str, payload: Any, context: NormalizeContext) -> list[CommerceEvent]:
         if topic == REFUND_TOPIC:
