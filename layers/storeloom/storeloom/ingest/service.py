@@ -87,16 +87,7 @@ class IngestService:
             self.writer.mark_done(marks, self.clock())
 
     def normalize(self, message: IngestMessage) -> list[CommerceEvent]:
-        adapter = self.adapters(message.platform)
-        payload = loads(self._body_of(message))
-        context = NormalizeContext(
-            store_id=message.store_id,
-            source=message.source,
-            received_at=message.received_at,
-            raw_ref=message.raw_ref,
-            platform_event_id=message.platform_event_id,
-        )
-        return adapter.normalize(message.topic, payload, context)
+        return normalize_message(message, self._body_of(message), self.adapters)
 
     def _claim_and_store(self, event: CommerceEvent) -> EventOutcome:
         return self.writer.claim_and_store(event, self.clock())
@@ -114,3 +105,15 @@ def _done_mark(result: EventResult) -> DoneMark:
     outcome: Literal["applied", "stale"] = "applied" if result.outcome == "applied" else "stale"
     digest = content_digest(event.entity.model_dump_json() if event.entity else None)
     return DoneMark(event.idempotency_key, outcome, event.raw_ref, event.event_id, digest)
+
+
+def normalize_message(message: IngestMessage, body: str, adapters: AdapterLookup) -> list[CommerceEvent]:
+    """The CommerceEvents one message's body becomes: the same for the worker, replays and the demo."""
+    context = NormalizeContext(
+        store_id=message.store_id,
+        source=message.source,
+        received_at=message.received_at,
+        raw_ref=message.raw_ref,
+        platform_event_id=message.platform_event_id,
+    )
+    return adapters(message.platform).normalize(message.topic, loads(body), context)

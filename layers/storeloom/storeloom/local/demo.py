@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from storeloom.ingest.message import IngestMessage
-from storeloom.ingest.service import IngestService
+from storeloom.ingest.service import normalize_message
 from storeloom.local.demo_carts import CartChapter
 from storeloom.local.demo_polling import PollingChapter
 from storeloom.local.demo_webhooks import Delivery, Posted, post
@@ -109,8 +109,7 @@ def idempotency_keys(posted: Posted) -> list[str]:
         body=posted.body.decode(),
         platform_event_id=f"evt-{delivery.delivery_id}" if delivery.platform == "shopify" else None,
     )
-    normalizer = IngestService(None, None, None, get_adapter)  # type: ignore[arg-type]
-    return [event.idempotency_key for event in normalizer.normalize(message)]
+    return [event.idempotency_key for event in normalize_message(message, posted.body.decode(), get_adapter)]
 
 
 def stored_entities(stack: LocalStack) -> dict[str, dict[str, list[dict[str, Any]]]]:
