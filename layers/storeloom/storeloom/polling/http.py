@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from storeloom.polling.ratelimit import RateLimiter
+
+R = TypeVar("R")
 
 HeaderReader = Callable[[httpx.Response, RateLimiter], None]
 
@@ -105,3 +107,29 @@ class ApiTransport:
 
     def _count_retry(self, state: RetryCallState) -> None:
         self.retries += 1
+
+
+class PollingClient(Generic[R]):
+    """What every platform client shares: one store's transport, a page size capped at the platform's
+    maximum, and the table of resources it can poll."""
+
+    platform: str
+    resources: Mapping[str, R]
+
+    def __init__(self, transport: ApiTransport, page_size: int, max_page_size: int) -> None:
+        self.transport = transport
+        self.page_size = min(page_size, max_page_size)
+
+    @property
+    def requests(self) -> int:
+        return self.transport.requests
+
+    def entities(self) -> tuple[str, ...]:
+        return tuple(self.resources)
+
+    def resource(self, entity: str) -> R:
+        if entity not in self.resources:
+            raise ValueError(
+                f"entity: {self.platform} has no pollable resource {entity!r}; use one of {sorted(self.resources)}"
+            )
+        return self.resources[entity]

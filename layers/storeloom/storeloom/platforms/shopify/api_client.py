@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, format_time, parse_time
-from storeloom.polling.http import ApiError, ApiTransport
+from storeloom.polling.http import ApiError, ApiTransport, PollingClient
 from storeloom.polling.ratelimit import RateLimiter
 
 API_VERSION = "2024-10"
@@ -78,10 +78,11 @@ class Subscription:
     active: bool = True
 
 
-class ShopifyClient:
+class ShopifyClient(PollingClient[Resource]):
     """``fetch`` is the poller's PlatformSource port; ``transport`` carries the store's limiter."""
 
     platform = "shopify"
+    resources = RESOURCES
 
     def __init__(
         self, api_url: str, access_token: str, transport: ApiTransport, page_size: int = 250, location_ids: str = ""
@@ -89,21 +90,13 @@ class ShopifyClient:
         self._base = f"{api_url.rstrip('/')}/admin/api/{API_VERSION}"
         self._locations = {"location_ids": location_ids} if location_ids else {}
         self._headers = {"X-Shopify-Access-Token": access_token, "Accept": "application/json"}
-        self.transport = transport
-        self.page_size = min(page_size, MAX_LIMIT)
-
-    @property
-    def requests(self) -> int:
-        return self.transport.requests
-
-    def entities(self) -> tuple[str, ...]:
-        return tuple(RESOURCES)
+        super().__init__(transport, page_size, MAX_LIMIT)
 
     def topic_for(self, entity: str) -> str:
-        return _resource(entity).topic
+        return self.resource(entity).topic
 
     def fetch(self, entity: str, since: datetime, after: Cursor | None, token: str | None) -> ApiPage:
-        resource = _resource(entity)
+        resource = self.resource(entity)
         params: dict[str, Any] = {"limit": self.page_size}
         if token:
             params["page_info"] = token
@@ -118,7 +111,7 @@ class ShopifyClient:
         return ApiPage(items, _next_page_info(response), self.requests - before, ordered=resource.ordered)
 
     def count(self, entity: str, since: datetime) -> int | None:
-        resource = _resource(entity)
+        resource = self.resource(entity)
         if entity in ("inventory_levels",):
             return None
         params = {"updated_at_min": format_time(since), **resource.params}
@@ -170,12 +163,6 @@ class ShopifyClient:
 
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
         return self.transport.request("GET", f"{self._base}/{path}", params=params, headers=self._headers)
-
-
-def _resource(entity: str) -> Resource:
-    if entity not in RESOURCES:
-        raise ValueError(f"entity: shopify has no pollable resource {entity!r}; use one of {sorted(RESOURCES)}")
-    return RESOURCES[entity]
 
 
 def _next_page_info(response: httpx.Response) -> str | None:

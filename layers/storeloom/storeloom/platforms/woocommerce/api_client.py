@@ -22,7 +22,7 @@ import httpx
 
 from storeloom.platforms.shopify.api_client import Subscription
 from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, parse_time
-from storeloom.polling.http import ApiError, ApiTransport
+from storeloom.polling.http import ApiError, ApiTransport, PollingClient
 
 MAX_PER_PAGE = 100
 MAX_EXCLUDE = 100  # ids per request, to keep the URL short
@@ -53,33 +53,26 @@ def _gmt(moment: datetime) -> str:
     return moment.replace(microsecond=0, tzinfo=None).isoformat()
 
 
-class WooCommerceClient:
+class WooCommerceClient(PollingClient[tuple[str, str]]):
     """``fetch`` is the poller's PlatformSource port; ``transport`` carries the store's limiter."""
 
     platform = "woocommerce"
+    resources = RESOURCES
 
     def __init__(
         self, api_url: str, key: str, secret: str, transport: ApiTransport, page_size: int = MAX_PER_PAGE
     ) -> None:
         self._base = f"{api_url.rstrip('/')}/wp-json/wc/v3"
         self._auth = httpx.BasicAuth(key, secret)
-        self.transport = transport
-        self.page_size = min(page_size, MAX_PER_PAGE)
-
-    @property
-    def requests(self) -> int:
-        return self.transport.requests
-
-    def entities(self) -> tuple[str, ...]:
-        return tuple(RESOURCES)
+        super().__init__(transport, page_size, MAX_PER_PAGE)
 
     def topic_for(self, entity: str) -> str:
-        return _resource(entity)[1]
+        return self.resource(entity)[1]
 
     def fetch(self, entity: str, since: datetime, after: Cursor | None, token: str | None) -> ApiPage:
         if entity in SCANNED:
             return self._scan(entity, since, token)
-        path, _ = _resource(entity)
+        path, _ = self.resource(entity)
         anchor = after.updated_at if after else since
         page, exclude = _read_token(token)
         params: dict[str, Any] = {
@@ -109,7 +102,7 @@ class WooCommerceClient:
         page, floor = int(page_text), parse_time(since_text)
         params = {"per_page": self.page_size, "page": page, "orderby": "id", "order": "asc", "role": "all"}
         before = self.requests
-        response = self._request("GET", _resource(entity)[0], params=params)
+        response = self._request("GET", self.resource(entity)[0], params=params)
         rows = [PolledItem(position_of(row), json.dumps(row)) for row in response.json()]
         items = [item for item in rows if item.position.updated_at >= floor]
         more = page < int(response.headers.get("x-wp-totalpages", "1") or 1)
@@ -119,7 +112,7 @@ class WooCommerceClient:
     def count(self, entity: str, since: datetime) -> int | None:
         if entity in SCANNED:
             return None
-        path, _ = _resource(entity)
+        path, _ = self.resource(entity)
         params = {"per_page": 1, "modified_after": _gmt(since - timedelta(seconds=1))}
         response = self._request("GET", path, params={**params, "dates_are_gmt": "true", "status": "any"})
         return int(response.headers.get("x-wp-total", "0") or 0)
@@ -186,9 +179,3 @@ def _next_token(items: list[PolledItem], page: int, exclude: list[str], anchor: 
     if page == 1 and len(exclude) < len(grown) <= MAX_EXCLUDE:
         return f"1|{','.join(grown)}"
     return f"{page + 1}|{','.join(exclude)}"
-
-
-def _resource(entity: str) -> tuple[str, str]:
-    if entity not in RESOURCES:
-        raise ValueError(f"entity: woocommerce has no pollable resource {entity!r}; use one of {sorted(RESOURCES)}")
-    return RESOURCES[entity]
