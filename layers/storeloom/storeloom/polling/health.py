@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from storeloom.platforms.shopify.api_client import Subscription
 from storeloom.polling.http import ApiError
+from storeloom.polling.ports import Subscription
 from storeloom.polling.runner import StoreLookup
 from storeloom.polling.sources import WEBHOOK_TOPICS, polled_entities
 from storeloom.store.stores import StoreRecord

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from storeloom.polling.cursor import ApiPage, Cursor
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One webhook subscription on a platform, as subscription health sees it."""
+
+    id: str
+    topic: str
+    address: str
+    active: bool = True
 
 
 class PlatformSource(Protocol):

@@ -19,6 +19,7 @@ import httpx
 
 from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, format_time, parse_time
 from storeloom.polling.http import ApiError, ApiTransport, PollingClient
+from storeloom.polling.ports import Subscription
 from storeloom.polling.ratelimit import RateLimiter
 
 API_VERSION = "2024-10"
@@ -68,14 +69,6 @@ def position_of(item: dict[str, Any], entity: str) -> Cursor:
     if entity == "inventory_levels":
         return Cursor(parse_time(item["updated_at"]), f"{item['inventory_item_id']}:{item['location_id']}")
     return Cursor(parse_time(item["updated_at"]), str(item["id"]))
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: str
-    topic: str
-    address: str
-    active: bool = True
 
 
 class ShopifyClient(PollingClient[Resource]):

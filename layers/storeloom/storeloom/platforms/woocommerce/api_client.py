@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from storeloom.platforms.shopify.api_client import Subscription
 from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, parse_time
 from storeloom.polling.http import ApiError, ApiTransport, PollingClient
+from storeloom.polling.ports import Subscription
 
 MAX_PER_PAGE = 100
 MAX_EXCLUDE = 100  # ids per request, to keep the URL short
