@@ -33,7 +33,7 @@ class AwsStack:
     invoker: HandlerInvoker
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+        return _client(service)
 
     def ref(self, logical_id: str) -> str:
         return self.stack.refs[logical_id]
