@@ -32,17 +32,18 @@ e2e: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/storeloom functions bench tests
+	$(BIN)/mypy layers/storeloom tools functions bench tests
+	$(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 layer-requirements: $(STAMP)
-	$(BIN)/python -m storeloom.local.layer_requirements > layers/storeloom/requirements.txt
+	$(BIN)/python -m storeloom_tools.local.layer_requirements > layers/storeloom/requirements.txt
 
 schema: $(STAMP)
-	$(BIN)/python -m storeloom.model.schema > schema/canonical-v1.schema.json
+	$(BIN)/python -m storeloom.domain.schema > schema/canonical-v1.schema.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam .storeloom

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from storeloom import bootstrap
-from storeloom.flows import wiring
-from storeloom.local import lambda_seam
-from storeloom.local.metering import counting_requests
+from storeloom.services.flows import wiring
+from storeloom_tools.local import lambda_seam
+from storeloom_tools.local.metering import counting_requests
 from tests.integration.test_abandoned_cart_flow import Harness, seed
 from tests.support.aws import provisioned_stack
 

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from storeloom import bootstrap
-from storeloom.ingest.message import IngestMessage
-from storeloom.local.metering import counting_requests
-from storeloom.platforms.base import NormalizationError, NormalizeContext
+from storeloom.domain.ingest_message import IngestMessage
+from storeloom.domain.types import loads
 from storeloom.platforms.registry import get_adapter
 from storeloom.platforms.signatures import SIGNATURE_CHECKS, sign
-from storeloom.platforms.timeparse import loads
+from storeloom.services.platform_port import NormalizationError, NormalizeContext
+from storeloom_tools.local.metering import counting_requests
 from tests.support.aws import provisioned_stack
 
 ROOT = Path(__file__).resolve().parents[1]

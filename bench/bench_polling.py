@@ -19,14 +19,14 @@ from multiprocessing.connection import Connection
 
 import httpx
 
-from storeloom.local.fake_platforms import FakeShopify, FakeWooCommerce, LoopbackServer, seed_shopify
-from storeloom.local.fake_platforms.harness import Harness
-from storeloom.local.fake_platforms.woocommerce_data import seed_woocommerce
-from storeloom.polling.memory import MemoryCheckpoints
-from storeloom.polling.ratelimit import RateLimiter
-from storeloom.polling.service import SyncRequest, SyncService
-from storeloom.polling.sources import source_for
-from storeloom.store.stores import StoreRecord, StoreSecrets
+from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.platforms.ratelimit import RateLimiter
+from storeloom.platforms.sources import source_for
+from storeloom.services.polling.sync import SyncRequest, SyncService
+from storeloom_tools.fakes import FakeShopify, FakeWooCommerce, LoopbackServer, seed_shopify
+from storeloom_tools.fakes.woocommerce_data import seed_woocommerce
+from tests.fakes.harness import Harness
+from tests.fakes.polling import MemoryCheckpoints
 
 ORDERS, CUSTOMERS = 10_000, 2_000
 

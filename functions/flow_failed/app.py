@@ -8,8 +8,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from storeloom.flows import wiring
-from storeloom.flows.run import RunState
+from storeloom.bootstrap import services
+from storeloom.bootstrap.runtime import ColdStart
+from storeloom.domain.run import RunState
+from storeloom.services.flows.failures import FailureRecorder
 
 logger = Logger(service="flow_failed")
 
@@ -20,8 +22,11 @@ class CaughtError(BaseModel):
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext, recorder: FailureRecorder) -> dict[str, Any]:
     caught = CaughtError.model_validate(event.get("error") or {})
     logger.warning("run failed", extra={"run_id": event.get("run_id"), "error": caught.error})
-    after = wiring.failure_recorder().record(RunState.model_validate(event), caught.error, caught.cause)
+    after = recorder.record(RunState.model_validate(event), caught.error, caught.cause)
     return after.model_dump(mode="json")
+
+
+lambda_handler = ColdStart(services.failure_recorder, handle)

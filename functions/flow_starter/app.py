@@ -10,11 +10,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from storeloom.flows import wiring
-from storeloom.model import CommerceEvent
+from storeloom.bootstrap import services
+from storeloom.bootstrap.runtime import ColdStart
+from storeloom.domain import CommerceEvent
+from storeloom.services.flows.starter import FlowStarter
 
 logger = Logger(service="flow_starter")
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 class BusEvent(BaseModel):
@@ -23,15 +24,14 @@ class BusEvent(BaseModel):
     detail: CommerceEvent
 
 
-def record_handler(record: SQSRecord) -> None:
-    event = BusEvent.model_validate_json(record.body).detail
-    outcome = wiring.flow_starter().handle(event)
-    logger.info("flow entry", extra={"status": outcome.status, "run_id": outcome.run_id, "reason": outcome.reason})
-
-
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+def handle(event: dict[str, Any], context: LambdaContext, starter: FlowStarter) -> dict[str, Any]:
+    def start_run(record: SQSRecord) -> None:
+        outcome = starter.handle(BusEvent.model_validate_json(record.body).detail)
+        logger.info("flow entry", extra={"status": outcome.status, "run_id": outcome.run_id, "reason": outcome.reason})
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return dict(process_partial_response(event=event, record_handler=start_run, processor=processor, context=context))
+
+
+lambda_handler = ColdStart(services.flow_starter, handle)

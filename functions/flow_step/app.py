@@ -7,15 +7,20 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storeloom.flows import wiring
-from storeloom.flows.run import RunState
+from storeloom.bootstrap import services
+from storeloom.bootstrap.runtime import ColdStart
+from storeloom.domain.run import RunState
+from storeloom.services.flows.steps import StepRunner
 
 logger = Logger(service="flow_step")
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext, runner: StepRunner) -> dict[str, Any]:
     state = RunState.model_validate(event)
-    after = wiring.step_runner().run(state)
+    after = runner.run(state)
     logger.info("step done", extra={"run_id": state.run_id, "step": state.step, "next": after.step, "done": after.done})
     return after.model_dump(mode="json")
+
+
+lambda_handler = ColdStart(services.step_runner, handle)

@@ -8,8 +8,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storeloom import bootstrap
-from storeloom.ingest.sqs_batch import process_sqs_batch
+from storeloom.bootstrap import services
+from storeloom.bootstrap.runtime import ColdStart
+from storeloom.services.ingest.service import IngestService
+from storeloom.services.ingest.sqs_batch import process_sqs_batch
 
 logger = Logger(service="ingest_worker")
 metrics = Metrics(namespace="Storeloom", service="ingest_worker")
@@ -17,11 +19,14 @@ metrics = Metrics(namespace="Storeloom", service="ingest_worker")
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response, result = process_sqs_batch(event, bootstrap.ingest_service())
+def handle(event: dict[str, Any], context: LambdaContext, service: IngestService) -> dict[str, Any]:
+    response, result = process_sqs_batch(event, service)
     metrics.add_metric(name="messages_failed", unit=MetricUnit.Count, value=len(response["batchItemFailures"]))
     for outcome, count in result.counts().items():
         metrics.add_metric(name=f"events_{outcome}", unit=MetricUnit.Count, value=count)
     for message_id, reason in result.errors.items():
         logger.warning("message will be retried", extra={"message_id": message_id, "reason": reason})
     return response
+
+
+lambda_handler = ColdStart(services.ingest_service, handle)

@@ -7,16 +7,19 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storeloom.polling import wiring
-from storeloom.polling.runner import PollJob, report_dict
+from storeloom.bootstrap import services
+from storeloom.bootstrap.runtime import ColdStart
+from storeloom.services.polling.runner import PollJob, PollRunner, report_dict
 
 logger = Logger(service="poller")
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
-    job = PollJob.model_validate(event)
-    report = wiring.poll_runner().run(job, context.get_remaining_time_in_millis)
+def handle(event: dict[str, Any], context: LambdaContext, runner: PollRunner) -> dict[str, object]:
+    report = runner.run(PollJob.model_validate(event), context.get_remaining_time_in_millis)
     result = report_dict(report)
     logger.info("poll cycle finished", extra=result)
     return result
+
+
+lambda_handler = ColdStart(services.poll_runner, handle)

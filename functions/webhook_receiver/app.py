@@ -9,8 +9,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storeloom.ingest import receiver_bootstrap
-from storeloom.ingest.receiver import WebhookRejected
+from storeloom.bootstrap.receiver import webhook_receiver
+from storeloom.bootstrap.runtime import ColdStart
+from storeloom.services.ingest.receiver import WebhookReceiver, WebhookRejected
 
 logger = Logger(service="webhook_receiver")
 app = LambdaFunctionUrlResolver()
@@ -20,7 +21,8 @@ app = LambdaFunctionUrlResolver()
 def receive_webhook(platform: str, store_id: str) -> Response[Any]:
     event = app.current_event
     body = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
-    receipt = receiver_bootstrap.webhook_receiver().receive(platform, store_id, event.headers, body)
+    receiver: WebhookReceiver = app.context["receiver"]
+    receipt = receiver.receive(platform, store_id, event.headers, body)
     logger.info("webhook accepted", extra={"store_id": store_id, "topic": receipt.topic, "raw_ref": receipt.raw_ref})
     return Response(200, content_types.APPLICATION_JSON, {"status": "accepted", "raw_ref": receipt.raw_ref})
 
@@ -32,5 +34,9 @@ def reject(error: WebhookRejected) -> Response[Any]:
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext, receiver: WebhookReceiver) -> dict[str, Any]:
+    app.append_context(receiver=receiver)
     return app.resolve(event, context)
+
+
+lambda_handler = ColdStart(webhook_receiver, handle)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from storeloom.local.stack import LocalStack
+from storeloom_tools.local.stack import LocalStack
 from tests.support.aws import forget_cached_wiring
 
 

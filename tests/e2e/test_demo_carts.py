@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from storeloom.local.demo import DEMO_SECRETS, SHOPIFY_STORE, register_demo_stores
-from storeloom.local.demo_carts import CartChapter
-from storeloom.local.stack import LocalStack
+from storeloom_tools.demo.demo import DEMO_SECRETS, SHOPIFY_STORE, register_demo_stores
+from storeloom_tools.demo.demo_carts import CartChapter
+from storeloom_tools.local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from storeloom.local.demo_polling import STORE_ID, PollingChapter
-from storeloom.local.stack import LocalStack
+from storeloom_tools.demo.demo_polling import STORE_ID, PollingChapter
+from storeloom_tools.local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"

@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from storeloom import bootstrap
-from storeloom.cli import main
-from storeloom.ingest.message import IngestMessage
-from storeloom.local.demo import run_ingest_chapter
-from storeloom.local.demo_webhooks import Delivery, post
-from storeloom.local.stack import LocalStack
+from storeloom.domain.ingest_message import IngestMessage
+from storeloom_tools.cli import main
+from storeloom_tools.demo.demo import run_ingest_chapter
+from storeloom_tools.demo.demo_webhooks import Delivery, post
+from storeloom_tools.local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"

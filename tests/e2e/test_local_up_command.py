@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from storeloom.local.demo_webhooks import Delivery, post
+from storeloom_tools.demo.demo_webhooks import Delivery, post
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def local_up(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
     environment = {**os.environ, "STORELOOM_HOME": str(tmp_path)}
     environment.pop("AWS_ENDPOINT_URL", None)
-    command = [sys.executable, "-m", "storeloom.cli", "local", "up"]
+    command = [sys.executable, "-m", "storeloom_tools.cli", "local", "up"]
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     record = tmp_path / "local.json"
     deadline = time.monotonic() + 60
@@ -41,7 +41,7 @@ def local_up(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
 
 
 def storeloom(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "storeloom.cli", *args]
+    command = [sys.executable, "-m", "storeloom_tools.cli", *args]
     return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
 
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from moto.stepfunctions.models import StateMachineInstance
 
-from storeloom.local.provision import ROLE_ARN
-from storeloom.local.stack import LocalStack
+from storeloom_tools.local.provision import ROLE_ARN
+from storeloom_tools.local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 WAIT_THEN_SUCCEED = {

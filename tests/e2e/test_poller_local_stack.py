@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from storeloom.cli import main
-from storeloom.local.fake_platforms import FakeShopify, LoopbackServer, seed_shopify
-from storeloom.local.stack import LocalStack
-from storeloom.polling import wiring
-from storeloom.store.entities import DynamoEntityStore
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.services.polling import wiring
+from storeloom_tools.cli import main
+from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
+from storeloom_tools.local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

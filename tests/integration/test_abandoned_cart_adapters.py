@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storeloom.channels.ses import SesEmailChannel
-from storeloom.flows.config import FlowConfig
-from storeloom.flows.message import build_message
-from storeloom.store.flow_config import DynamoFlowConfigStore
-from storeloom.store.sends import DynamoSendLedger
+from storeloom.adapters.flow_config import DynamoFlowConfigStore
+from storeloom.adapters.sends import DynamoSendLedger
+from storeloom.adapters.ses import SesEmailChannel
+from storeloom.domain.flow_config import FlowConfig
+from storeloom.services.flows.message import build_message
 from tests.support.aws import AwsStack
 from tests.unit.flows_builders import NOW, cart, state
 
@@ -41,7 +41,7 @@ def test_send_ledger_claims_once_releases_on_failure_and_remembers_delivery(aws_
 
 def test_ses_v2_sends_the_rendered_message(aws_stack: AwsStack) -> None:
     ses = aws_stack.client("sesv2")
-    ses.create_email_identity(EmailIdentity="shop@storeloom.local")
+    ses.create_email_identity(EmailIdentity="shop@storeloom_tools.local")
     the_cart = cart()
     message = build_message(state(), the_cart, "ann@example.com", the_cart.line_items, "A", NOW)
     message_id = SesEmailChannel(ses).deliver(message)
@@ -51,7 +51,7 @@ def test_ses_v2_sends_the_rendered_message(aws_stack: AwsStack) -> None:
 
 
 def test_ses_rejection_is_a_provider_error(aws_stack: AwsStack) -> None:
-    from storeloom.channels.port import ProviderError
+    from storeloom.services.flows.ports import ProviderError
 
     the_cart = cart()
     message = build_message(state(), the_cart, "ann@example.com", the_cart.line_items, "A", NOW)

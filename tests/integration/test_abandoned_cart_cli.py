@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storeloom.cli import main
-from storeloom.flows import wiring
-from storeloom.flows.decisions import Decision
-from storeloom.local import endpoint
+from storeloom.domain.decisions import Decision
+from storeloom.services.flows import wiring
+from storeloom_tools.cli import main
+from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
 
 

@@ -16,18 +16,18 @@ from typing import Any
 
 import pytest
 
-from storeloom.flows import wiring
-from storeloom.flows.admin import summarise_runs
-from storeloom.flows.config import FlowConfig
-from storeloom.flows.decisions import Decision
-from storeloom.local import lambda_seam
-from storeloom.local.dispatch import SqsPoller
-from storeloom.model import CommerceEvent
-from storeloom.store.bus import EventBridgePublisher
-from storeloom.store.entities import DynamoEntityStore
-from storeloom.store.flow_config import DynamoFlowConfigStore
-from storeloom.store.outbox import DynamoOutbox
-from storeloom.store.runs import DynamoRunLog
+from storeloom.adapters.bus import EventBridgePublisher
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.adapters.flow_config import DynamoFlowConfigStore
+from storeloom.adapters.outbox import DynamoOutbox
+from storeloom.adapters.runs import DynamoRunLog
+from storeloom.domain import CommerceEvent
+from storeloom.domain.decisions import Decision
+from storeloom.domain.flow_config import FlowConfig
+from storeloom.services.flows import wiring
+from storeloom.services.flows.admin import summarise_runs
+from storeloom_tools.local import lambda_seam
+from storeloom_tools.local.dispatch import SqsPoller
 from tests.support.aws import AwsStack
 
 STORE = "shop-1"

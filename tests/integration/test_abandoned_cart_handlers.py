@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from storeloom.flows import wiring
-from storeloom.flows.config import FlowConfig
-from storeloom.flows.run import RunState
+from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.run import RunState
+from storeloom.services.flows import wiring
 from tests.support.aws import AwsStack, load_event
 
 

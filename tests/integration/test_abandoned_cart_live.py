@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from storeloom.flows import wiring
-from storeloom.flows.config import FlowConfig
-from storeloom.flows.decisions import Decision
-from storeloom.flows.run import RunState, Subject
-from storeloom.local.fake_platforms import FakeShopify, LoopbackServer, seed_shopify
-from storeloom.model import CommerceEvent
-from storeloom.store.entities import DynamoEntityStore
-from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+from storeloom.domain import CommerceEvent
+from storeloom.domain.decisions import Decision
+from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.run import RunState, Subject
+from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.services.flows import wiring
+from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
 from tests.support.aws import AwsStack
 
 STORE = "shop-live"

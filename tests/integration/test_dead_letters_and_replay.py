@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storeloom.ingest.replay import replay_archive, replay_dead_letters
-from storeloom.local.dispatch import SqsPoller
+from storeloom.adapters.archive import S3Archive
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.adapters.queues import SqsQueue
 from storeloom.platforms.shopify import adapter as shopify_adapter
-from storeloom.store.archive import S3Archive
-from storeloom.store.entities import DynamoEntityStore
-from storeloom.store.queues import SqsQueue
+from storeloom.services.ingest.replay import replay_archive, replay_dead_letters
+from storeloom_tools.local.dispatch import SqsPoller
 from tests.support.aws import AwsStack
 from tests.support.webhooks import payload, register_store, webhook_event
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from storeloom import bootstrap
-from storeloom.ingest.message import IngestMessage
-from storeloom.local.metering import counting_requests
-from storeloom.store.entities import DynamoEntityStore
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.domain.ingest_message import IngestMessage
+from storeloom_tools.local.metering import counting_requests
 from tests.support.aws import AwsStack
 from tests.support.webhooks import payload, receive_sqs_event, register_store, webhook_event
 
@@ -31,7 +31,7 @@ def published(shop: AwsStack) -> str:
     url = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     bus = shop.env("EVENT_BUS_NAME")
-    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["storeloom.ingest"]}))
+    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["storeloom.services.ingest"]}))
     events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
     return str(url)
 

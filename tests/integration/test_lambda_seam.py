@@ -11,7 +11,7 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from storeloom.local import lambda_seam
+from storeloom_tools.local import lambda_seam
 from tests.support.aws import AwsStack
 
 

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from storeloom.cli import main
-from storeloom.local import endpoint
-from storeloom.local.endpoint import StackConnection
-from storeloom.local.fake_platforms import FakeShopify, LoopbackServer, seed_shopify
-from storeloom.polling import wiring
-from storeloom.polling.cursor import parse_time
-from storeloom.store.checkpoints import DynamoHealthLog
-from storeloom.store.schedules import PollSchedules, ScheduleTarget
+from storeloom.adapters.checkpoints import DynamoHealthLog
+from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+from storeloom.domain.cursor import parse_time
+from storeloom.services.polling import wiring
+from storeloom_tools.cli import main
+from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
+from storeloom_tools.local import endpoint
+from storeloom_tools.local.endpoint import StackConnection
 from tests.integration.test_poller_functions import drain_ingest, register
 from tests.support.aws import AwsStack
 

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from storeloom.local.fake_platforms import FakeShopify, FakeWooCommerce, LoopbackServer, seed_shopify
-from storeloom.local.fake_platforms.scenario import DroppedWebhook
-from storeloom.local.fake_platforms.woocommerce_data import seed_woocommerce
-from storeloom.polling import wiring
-from storeloom.store.checkpoints import DynamoCheckpointStore
-from storeloom.store.entities import DynamoEntityStore
-from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
+from storeloom.adapters.checkpoints import DynamoCheckpointStore
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.services.polling import wiring
+from storeloom_tools.fakes import FakeShopify, FakeWooCommerce, LoopbackServer, seed_shopify
+from storeloom_tools.fakes.scenario import DroppedWebhook
+from storeloom_tools.fakes.woocommerce_data import seed_woocommerce
 from tests.support.aws import EVENTS, AwsStack
 from tests.support.webhooks import receive_sqs_event
 

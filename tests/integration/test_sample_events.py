@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from storeloom.local.sample_events import SAMPLE_SECRET, SAMPLE_STORE, write_samples
-from storeloom.store.entities import DynamoEntityStore
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom_tools.local.sample_events import SAMPLE_SECRET, SAMPLE_STORE, write_samples
 from tests.support.aws import EVENTS, AwsStack, load_event
 from tests.support.webhooks import register_store
 

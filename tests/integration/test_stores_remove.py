@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from storeloom.cli import main
-from storeloom.local import endpoint
-from storeloom.local.endpoint import StackConnection
-from storeloom.store.schedules import PollSchedules, ScheduleTarget
+from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+from storeloom_tools.cli import main
+from storeloom_tools.local import endpoint
+from storeloom_tools.local.endpoint import StackConnection
 from tests.support.aws import AwsStack
 
 

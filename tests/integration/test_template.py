@@ -10,10 +10,10 @@ import pytest
 from cfnlint.api import lint_all
 from samtranslator.translator.transform import transform
 
-from storeloom.local.endpoint import OUTPUT_VARIABLES
-from storeloom.local.layer_requirements import layer_requirements
-from storeloom.local.template import load_template
-from storeloom.model.schema import canonical_schema
+from storeloom.domain.schema import canonical_schema
+from storeloom_tools.local.endpoint import OUTPUT_VARIABLES
+from storeloom_tools.local.layer_requirements import layer_requirements
+from storeloom_tools.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

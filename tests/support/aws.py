@@ -13,9 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from storeloom.local.invoker import HandlerInvoker
-from storeloom.local.provision import REGION, ProvisionedStack, Provisioner
-from storeloom.local.stack import MOTO_CONFIG
+from storeloom_tools.local.invoker import HandlerInvoker
+from storeloom_tools.local.provision import REGION, ProvisionedStack, Provisioner
+from storeloom_tools.local.stack import MOTO_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -43,7 +43,7 @@ class AwsStack:
 
 
 def forget_cached_wiring() -> None:
-    from storeloom.local.stack import _forget_cached_wiring
+    from storeloom_tools.local.stack import _forget_cached_wiring
 
     _forget_cached_wiring()
 

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from storeloom.local.dispatch import sqs_record
-from storeloom.local.provision import SqsEventSource
-from storeloom.local.url_server import function_url_event
+from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.platforms.signatures import TOPIC_HEADERS, sign
-from storeloom.store.stores import DynamoStoreRegistry, SecretsManagerVault, StoreRecord, StoreSecrets
+from storeloom_tools.local.dispatch import sqs_record
+from storeloom_tools.local.provision import SqsEventSource
+from storeloom_tools.local.url_server import function_url_event
 from tests.support.aws import AwsStack
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from storeloom.model import CommerceEvent
+from storeloom.domain import CommerceEvent
 
 DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 PAYMENT: set[str | None] = {

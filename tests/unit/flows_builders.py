@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storeloom.channels.once import OnceSender
-from storeloom.flows.config import FlowConfig
-from storeloom.flows.enrich import Enricher
-from storeloom.flows.memory import (
+from storeloom.domain import Cart, Customer, Order, Product
+from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.run import RunState, Subject
+from storeloom.services.flows.enrich import Enricher
+from storeloom.services.flows.once import OnceSender
+from storeloom.services.flows.steps import StepDeps, StepRunner
+from tests.fakes.flows import (
     MemoryChannel,
     MemoryCommerce,
     MemoryDecisions,
@@ -17,9 +20,6 @@ from storeloom.flows.memory import (
     MemorySendLedger,
     MemorySuppressions,
 )
-from storeloom.flows.run import RunState, Subject
-from storeloom.flows.steps import StepDeps, StepRunner
-from storeloom.model import Cart, Customer, Order, Product
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 STORE = "shop-1"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from storeloom.local.template import load_template
+from storeloom_tools.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 MACHINES = sorted((ROOT / "statemachines").glob("*.asl.json"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storeloom.cli import main
+from storeloom_tools.cli import main
 
 
 @pytest.mark.parametrize(

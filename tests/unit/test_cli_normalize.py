@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from storeloom.cli import normalize
-from storeloom.cli.common import CliError
+from storeloom_tools.cli import normalize
+from storeloom_tools.cli.common import CliError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ORDER_WITHOUT_UPDATED_AT = '{"id": 1, "currency": "USD", "total_price": "1.00", "financial_status": "paid"}'
 
 
 def run(argv: list[str]) -> int:
-    """The normalize command as ``storeloom.cli.main`` runs it (CliError -> one line on stderr, exit 2)."""
+    """The normalize command as ``storeloom_tools.cli.main`` runs it (CliError -> one line on stderr, exit 2)."""
     parser = argparse.ArgumentParser(prog="storeloom")
     normalize.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
@@ -84,6 +84,6 @@ def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_registered_in_the_storeloom_command() -> None:
-    from storeloom.cli import COMMAND_MODULES
+    from storeloom_tools.cli import COMMAND_MODULES
 
-    assert "storeloom.cli.normalize" in COMMAND_MODULES
+    assert "storeloom_tools.cli.normalize" in COMMAND_MODULES

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from storeloom.model import CommerceEvent
-from storeloom.platforms.base import NormalizationError, NormalizeContext
+from storeloom.domain import CommerceEvent
+from storeloom.domain.types import loads
 from storeloom.platforms.registry import get_adapter
 from storeloom.platforms.shopify import ShopifyAdapter
-from storeloom.platforms.timeparse import loads
+from storeloom.services.platform_port import NormalizationError, NormalizeContext
 from tests.unit.contract_checks import assert_contract
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"

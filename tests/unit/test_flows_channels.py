@@ -11,11 +11,12 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from storeloom.channels.once import OnceSender
-from storeloom.channels.port import OutboundMessage, ProviderError, SendInProgress
-from storeloom.channels.webhook import WebhookChannel, sign
-from storeloom.flows.memory import MemoryChannel, MemorySendLedger
-from storeloom.flows.message import build_message
+from storeloom.adapters.webhook_channel import WebhookChannel, sign
+from storeloom.domain.outbound import OutboundMessage
+from storeloom.services.flows.message import build_message
+from storeloom.services.flows.once import OnceSender
+from storeloom.services.flows.ports import ProviderError, SendInProgress
+from tests.fakes.flows import MemoryChannel, MemorySendLedger
 from tests.unit.flows_builders import NOW, cart, state
 
 SECRET = "whsec_" + base64.b64encode(b"super-secret-key").decode()

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from storeloom.flows.config import FlowConfig, parse_delays
-from storeloom.flows.memory import MemoryDecisions, MemoryExecutions, MemoryFlowConfigs
-from storeloom.flows.run import execution_name, window_of
-from storeloom.flows.schedule import next_step
-from storeloom.flows.starter import FlowStarter
-from storeloom.model import CommerceEvent
+from storeloom.domain import CommerceEvent
+from storeloom.domain.flow_config import FlowConfig, parse_delays
+from storeloom.domain.run import execution_name, window_of
+from storeloom.domain.schedule import next_step
+from storeloom.services.flows.starter import FlowStarter
+from tests.fakes.flows import MemoryDecisions, MemoryExecutions, MemoryFlowConfigs
 from tests.unit.flows_builders import NOW, STORE, cart, config
 
 

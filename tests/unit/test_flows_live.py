@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from storeloom.flows.live import PlatformLive
-from storeloom.local.fake_platforms import FakeShopify, FakeWooCommerce, VirtualClock, seed_shopify, seed_woocommerce
-from storeloom.local.fake_platforms.catalog import Row
-from storeloom.model import LineItem
-from storeloom.store.stores import StoreRecord, StoreSecrets
+from storeloom.domain import LineItem
+from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.platforms.live import PlatformLive
+from storeloom_tools.fakes import FakeShopify, FakeWooCommerce, VirtualClock, seed_shopify, seed_woocommerce
+from storeloom_tools.fakes.catalog import Row
 from tests.unit.flows_builders import NOW, STORE, World, customer, product, state, world
 
 SHOP_PRODUCT, SHOP_VARIANT, SHOP_CUSTOMER = "5300000200001", "5300000300001", "5300000100001"

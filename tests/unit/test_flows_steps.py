@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storeloom.channels.port import ProviderError
-from storeloom.flows.config import QuietHours
-from storeloom.flows.eligibility import contact_key
-from storeloom.flows.ports import SendRecord
+from storeloom.domain.decisions import SendRecord
+from storeloom.domain.eligibility import contact_key
+from storeloom.domain.flow_config import QuietHours
+from storeloom.services.flows.ports import ProviderError
 from tests.unit.flows_builders import NOW, STORE, config, customer, order, product, state, world
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from storeloom.ingest.message import IngestMessage
-from storeloom.ingest.ports import ClaimOutcome, DoneMark
-from storeloom.ingest.service import IngestService, MessageRejected
-from storeloom.model import CommerceEvent
+from storeloom.domain import CommerceEvent
+from storeloom.domain.ingest_message import IngestMessage
 from storeloom.platforms.registry import get_adapter
+from storeloom.services.ingest.ports import ClaimOutcome, DoneMark
+from storeloom.services.ingest.service import IngestService, MessageRejected
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

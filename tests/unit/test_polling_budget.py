@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from storeloom.local.fake_platforms import FakeShopify
-from storeloom.local.fake_platforms.harness import Harness
-from storeloom.polling.checkpoint import Checkpoint
-from storeloom.polling.cursor import Cursor
-from storeloom.polling.service import SyncReport, SyncRequest
+from storeloom.domain.checkpoint import Checkpoint
+from storeloom.domain.cursor import Cursor
+from storeloom.services.polling.sync import SyncReport, SyncRequest
+from storeloom_tools.fakes import FakeShopify
+from tests.fakes.harness import Harness
 
 TICK_SECONDS = 15.0  # live polls, compressed in virtual time (15 min in production)
 

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from storeloom.local.fake_platforms import FakeShopify, VirtualClock
-from storeloom.local.fake_platforms.harness import Harness
+from storeloom.domain.stores import StoreRecord
+from storeloom.platforms.http import ApiTransport
+from storeloom.platforms.ratelimit import RateLimiter
 from storeloom.platforms.shopify.api_client import ShopifyClient, read_call_limit
-from storeloom.polling.http import ApiError, ApiTransport
-from storeloom.polling.ratelimit import RateLimiter
-from storeloom.polling.sources import polled_entities
-from storeloom.store.stores import StoreRecord
+from storeloom.platforms.sources import polled_entities
+from storeloom.services.platform_port import ApiError
+from storeloom_tools.fakes import FakeShopify, VirtualClock
+from tests.fakes.harness import Harness
 
 
 def params_of(url: str) -> dict[str, str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storeloom.local.fake_platforms.harness import Harness
+from storeloom.bootstrap.poller_settings import PollerSettings
 from storeloom.platforms.woocommerce.api_client import WEBHOOK_TOPICS as WOO_TOPICS
-from storeloom.polling.health import SubscriptionHealth, webhook_address
-from storeloom.polling.settings import PollerSettings
+from storeloom.services.polling.health import SubscriptionHealth, webhook_address
+from tests.fakes.harness import Harness
 
 ADDRESS = webhook_address("https://abc.lambda-url.us-east-1.on.aws/", "woocommerce", "woo-1")
 

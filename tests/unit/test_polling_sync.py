@@ -9,12 +9,12 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from storeloom.local.fake_platforms.harness import Harness
-from storeloom.polling.checkpoint import checkpoint_key
-from storeloom.polling.http import ApiError
-from storeloom.polling.service import SyncReport
-from storeloom.polling.sources import polled_entities
-from storeloom.store.stores import StoreRecord
+from storeloom.domain.checkpoint import checkpoint_key
+from storeloom.domain.stores import StoreRecord
+from storeloom.platforms.sources import polled_entities
+from storeloom.services.platform_port import ApiError
+from storeloom.services.polling.sync import SyncReport
+from tests.fakes.harness import Harness
 
 PLATFORMS = ["shopify", "woocommerce"]
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from storeloom.model import Cart, Customer, InventoryLevel, Order, Product, event_id_for, idempotency_key
-from storeloom.platforms.base import NormalizationError, NormalizeContext, PlatformAdapter, UnsupportedTopic
+from storeloom.domain import Cart, Customer, InventoryLevel, Order, Product, event_id_for, idempotency_key
+from storeloom.domain.types import loads
 from storeloom.platforms.registry import SUPPORTED_PLATFORMS, UnknownPlatform, get_adapter
 from storeloom.platforms.shopify import ShopifyAdapter
-from storeloom.platforms.timeparse import loads
+from storeloom.services.platform_port import NormalizationError, NormalizeContext, PlatformAdapter, UnsupportedTopic
 from tests.unit.contract_checks import assert_contract
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopify"

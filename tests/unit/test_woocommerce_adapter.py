@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from storeloom.model import Customer, Order, Product, idempotency_key
-from storeloom.platforms.base import NormalizationError, NormalizeContext, UnsupportedTopic
+from storeloom.domain import Customer, Order, Product, idempotency_key
+from storeloom.domain.types import loads
 from storeloom.platforms.registry import get_adapter
-from storeloom.platforms.timeparse import loads
 from storeloom.platforms.woocommerce import WooCommerceAdapter
+from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
 from tests.unit.contract_checks import assert_contract
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "woocommerce"

@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from storeloom.model import CommerceEvent, Entity, event_id_for, format_utc, idempotency_key
-from storeloom.model.types import Action, EntityType
-from storeloom.platforms.base import NormalizationError, NormalizeContext
+from storeloom.domain import CommerceEvent, Entity, event_id_for, format_utc, idempotency_key
+from storeloom.domain.types import Action, EntityType
+from storeloom.services.platform_port import NormalizationError, NormalizeContext
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

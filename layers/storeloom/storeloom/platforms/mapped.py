@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from storeloom.model import CommerceEvent, Entity
-from storeloom.model.types import Action, EntityType
-from storeloom.platforms.base import NormalizationError, NormalizeContext, UnsupportedTopic
+from storeloom.domain import CommerceEvent, Entity
+from storeloom.domain.types import Action, EntityType
 from storeloom.platforms.envelope import action_for, deleted_event, entity_event, unwrap
+from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
 
 Mapper = Callable[[Mapping[str, Any], str | None, str | None], Entity]
 

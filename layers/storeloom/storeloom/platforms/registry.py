@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from storeloom.platforms.base import PlatformAdapter
 from storeloom.platforms.shopify import ShopifyAdapter
 from storeloom.platforms.woocommerce import WooCommerceAdapter
+from storeloom.services.platform_port import PlatformAdapter
 
 _ADAPTERS: dict[str, Callable[..., PlatformAdapter]] = {
     "shopify": ShopifyAdapter,

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 
+from storeloom.services.ingest.receiver import WebhookScheme
+
 SignatureCheck = Callable[[bytes, Mapping[str, str], str], bool]
 
 
@@ -61,3 +63,17 @@ TOPIC_HEADERS: dict[str, str] = {
     "shopify": "x-shopify-topic",
     "woocommerce": "x-wc-webhook-topic",
 }
+
+
+def _no_event_id(headers: Mapping[str, str]) -> str | None:
+    return None
+
+
+def webhook_schemes() -> dict[str, WebhookScheme]:
+    """The receiver's view of every platform that pushes webhooks."""
+    return {
+        "shopify": WebhookScheme(verify_shopify, TOPIC_HEADERS["shopify"], platform_event_id, "x-shopify-webhook-id"),
+        "woocommerce": WebhookScheme(
+            verify_woocommerce, TOPIC_HEADERS["woocommerce"], _no_event_id, "x-wc-webhook-delivery-id"
+        ),
+    }

@@ -7,22 +7,16 @@ optional field never costs the rest of the entity.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from storeloom.model import Money
-from storeloom.platforms.base import NormalizationError
+from storeloom.domain import Money
+from storeloom.services.platform_port import NormalizationError
 
 log = logging.getLogger(__name__)
-
-
-def loads(body: str | bytes) -> Any:
-    """Parse a payload exactly: big ints stay ints (Shopify ids exceed 2**53), decimals become Decimal."""
-    return json.loads(body, parse_float=Decimal)
 
 
 def parse_utc(value: Any, field: str) -> datetime:

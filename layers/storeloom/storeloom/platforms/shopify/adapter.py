@@ -15,14 +15,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from storeloom.model import CommerceEvent
-from storeloom.model.types import EntityType
-from storeloom.platforms.base import NormalizeContext
+from storeloom.domain import CommerceEvent
+from storeloom.domain.types import EntityType
 from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.shopify.mapping import map_cart, map_order
 from storeloom.platforms.shopify.resources import map_customer, map_inventory_level, map_product
 from storeloom.platforms.signatures import platform_event_id
 from storeloom.platforms.timeparse import optional_id
+from storeloom.services.platform_port import NormalizeContext
 
 log = logging.getLogger(__name__)
 

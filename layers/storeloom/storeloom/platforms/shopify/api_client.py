@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
-from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, format_time, parse_time
-from storeloom.polling.http import ApiError, ApiTransport, PollingClient
-from storeloom.polling.ports import Subscription
-from storeloom.polling.ratelimit import RateLimiter
+from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription, format_time, parse_time
+from storeloom.platforms.http import ApiTransport, PollingClient
+from storeloom.platforms.ratelimit import RateLimiter
+from storeloom.services.platform_port import ApiError
 
 API_VERSION = "2024-10"
 MAX_LIMIT = 250

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from storeloom.model import Cart, LineItem, Money, Order
-from storeloom.model.types import FulfillmentStatus, PaymentStatus
-from storeloom.platforms.base import NormalizationError
+from storeloom.domain import Cart, LineItem, Money, Order
+from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
     decimal_of,
@@ -26,6 +25,7 @@ from storeloom.platforms.timeparse import (
     required_time,
     text,
 )
+from storeloom.services.platform_port import NormalizationError
 
 # financial_status maps one to one (DESIGN.md). "expired" (an authorization that lapsed) is a failed payment.
 PAYMENT_STATUS: dict[str, PaymentStatus] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storeloom.model import Customer, InventoryLevel, Product, Variant
-from storeloom.model.types import Consent
+from storeloom.domain import Customer, InventoryLevel, Product, Variant
+from storeloom.domain.types import Consent
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
     optional_int,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from storeloom.model.types import EntityType
+from storeloom.domain.types import EntityType
 from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.woocommerce.mapping import map_order
 from storeloom.platforms.woocommerce.resources import map_customer, map_product

@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from storeloom.polling.cursor import ApiPage, Cursor, PolledItem, parse_time
-from storeloom.polling.http import ApiError, ApiTransport, PollingClient
-from storeloom.polling.ports import Subscription
+from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription, parse_time
+from storeloom.platforms.http import ApiTransport, PollingClient
+from storeloom.services.platform_port import ApiError
 
 MAX_PER_PAGE = 100
 MAX_EXCLUDE = 100  # ids per request, to keep the URL short

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from storeloom.model import LineItem, Money, Order
-from storeloom.model.types import FulfillmentStatus, PaymentStatus
-from storeloom.platforms.base import NormalizationError
+from storeloom.domain import LineItem, Money, Order
+from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
     decimal_of,
@@ -25,6 +24,7 @@ from storeloom.platforms.timeparse import (
     required_time,
     text,
 )
+from storeloom.services.platform_port import NormalizationError
 
 UPDATED_AT = ("date_modified_gmt", "updated_at")
 CREATED_AT = ("date_created_gmt", "created_at")

@@ -1,0 +1,115 @@
+"""Canonical entities on DynamoDB: one item per (store, entity type, id). Ingest writes them (store.ledger)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from storeloom.domain import CommerceEvent
+
+
+def entity_partition(store_id: str, entity_type: str) -> str:
+    return f"{store_id}#{entity_type}"
+
+
+def version_of(moment: datetime) -> int:
+    """Microseconds since the epoch: comparable as a number, unlike ISO strings with optional fractions."""
+    return int(moment.timestamp() * 1_000_000)
+
+
+class DynamoEntityStore:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    def put_if_newer(self, event: CommerceEvent) -> bool:
+        """Store an entity outside the ingest path (fixtures, migrations); False when a newer one is stored."""
+        try:
+            self._client.put_item(TableName=self._table, **conditional_put(event))
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def get(self, store_id: str, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": entity_partition(store_id, entity_type)}, "entity_id": {"S": entity_id}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return _entity_of(item) if item else None
+
+    def list_all(self, store_id: str, entity_type: str) -> Iterator[dict[str, Any]]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": entity_partition(store_id, entity_type)}},
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                entity = _entity_of(item)
+                if entity is not None:
+                    yield entity
+
+    def by_email(self, store_id: str, email: str) -> list[dict[str, Any]]:
+        """Every stored entity (orders, carts, customers) carrying this normalized email."""
+        return self._query_index("by_email", "email_key", f"{store_id}#{email.strip().lower()}")
+
+    def by_customer(self, store_id: str, customer_id: str) -> list[dict[str, Any]]:
+        return self._query_index("by_customer", "customer_key", f"{store_id}#{customer_id}")
+
+    def _query_index(self, index: str, key_name: str, key_value: str) -> list[dict[str, Any]]:
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=index,
+            KeyConditionExpression=f"{key_name} = :key",
+            ExpressionAttributeValues={":key": {"S": key_value}},
+        )
+        return [entity for item in response.get("Items", []) if (entity := _entity_of(item)) is not None]
+
+
+def conditional_put(event: CommerceEvent) -> dict[str, Any]:
+    """Put arguments that write the event's entity unless a newer version is stored.
+
+    An equal version is the same fact: rewriting it keeps a crashed-and-retried ingest idempotent.
+    """
+    return {
+        "Item": entity_item(event),
+        "ConditionExpression": "attribute_not_exists(pk) OR version <= :version",
+        "ExpressionAttributeValues": {":version": {"N": str(version_of(event.occurred_at))}},
+    }
+
+
+def entity_item(event: CommerceEvent) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "pk": {"S": entity_partition(event.store_id, event.entity_type)},
+        "entity_id": {"S": event.entity_id},
+        "entity_type": {"S": event.entity_type},
+        "version": {"N": str(version_of(event.occurred_at))},
+        "platform": {"S": event.platform},
+        "event_id": {"S": event.event_id},
+        "source": {"S": event.source},
+        "sort_key": {"S": f"{event.entity_type}#{event.occurred_at.isoformat()}"},
+    }
+    if event.entity is None:
+        item["deleted"] = {"BOOL": True}
+        return item
+    item["body"] = {"S": event.entity.model_dump_json()}
+    email = getattr(event.entity, "email", None)
+    customer_id = event.entity.id if event.entity_type == "customer" else getattr(event.entity, "customer_id", None)
+    if email:
+        item["email_key"] = {"S": f"{event.store_id}#{email}"}
+    if customer_id:
+        item["customer_key"] = {"S": f"{event.store_id}#{customer_id}"}
+    return item
+
+
+def _entity_of(item: dict[str, Any]) -> dict[str, Any] | None:
+    body = item.get("body", {}).get("S")
+    if body is None:
+        return None
+    entity: dict[str, Any] = json.loads(body)
+    return entity

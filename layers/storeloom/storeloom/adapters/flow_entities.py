@@ -1,0 +1,66 @@
+"""The flows' read side of the entity store: typed carts, customers, orders and products."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from storeloom.adapters.entities import entity_partition
+from storeloom.domain import Cart, Customer, Order, Product
+
+E = TypeVar("E", bound=BaseModel)
+
+
+class DynamoCommerceReader:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    def cart(self, store_id: str, cart_id: str) -> Cart | None:
+        return self._get(store_id, "cart", cart_id, Cart)
+
+    def customer(self, store_id: str, customer_id: str) -> Customer | None:
+        return self._get(store_id, "customer", customer_id, Customer)
+
+    def product(self, store_id: str, product_id: str) -> Product | None:
+        return self._get(store_id, "product", product_id, Product)
+
+    def customers_by_email(self, store_id: str, email: str) -> list[Customer]:
+        key = f"{store_id}#{email.strip().lower()}"
+        return self._query("by_email", "email_key", key, "customer#", Customer)
+
+    def orders_for(self, store_id: str, customer_ids: Sequence[str], email: str | None) -> list[Order]:
+        found: dict[str, Order] = {}
+        for customer_id in customer_ids:
+            key = f"{store_id}#{customer_id}"
+            found.update({o.id: o for o in self._query("by_customer", "customer_key", key, "order#", Order)})
+        if email:
+            key = f"{store_id}#{email.strip().lower()}"
+            found.update({o.id: o for o in self._query("by_email", "email_key", key, "order#", Order)})
+        return list(found.values())
+
+    def _get(self, store_id: str, entity_type: str, entity_id: str, model: type[E]) -> E | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": entity_partition(store_id, entity_type)}, "entity_id": {"S": entity_id}},
+            ConsistentRead=True,
+        )
+        body = response.get("Item", {}).get("body", {}).get("S")
+        return model.model_validate_json(body) if body else None
+
+    def _query(self, index: str, key_name: str, key: str, prefix: str, model: type[E]) -> list[E]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=index,
+            KeyConditionExpression=f"{key_name} = :key AND begins_with(sort_key, :prefix)",
+            ExpressionAttributeValues={":key": {"S": key}, ":prefix": {"S": prefix}},
+        )
+        return [
+            model.model_validate(json.loads(item["body"]["S"]))
+            for page in pages
+            for item in page.get("Items", [])
+            if "body" in item
+        ]

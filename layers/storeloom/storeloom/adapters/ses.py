@@ -1,0 +1,44 @@
+"""Email through Amazon SES v2 (moto locally)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from storeloom.domain.outbound import OutboundMessage
+from storeloom.services.flows.ports import ProviderError
+
+
+class SesEmailChannel:
+    name = "ses"
+
+    def __init__(self, client: Any, configuration_set: str | None = None) -> None:
+        self._client = client
+        self._configuration_set = configuration_set
+
+    def deliver(self, message: OutboundMessage) -> str:
+        request: dict[str, Any] = {
+            "FromEmailAddress": message.sender,
+            "Destination": {"ToAddresses": [message.to]},
+            "Content": {
+                "Simple": {
+                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": message.text, "Charset": "UTF-8"},
+                        "Html": {"Data": message.html, "Charset": "UTF-8"},
+                    },
+                }
+            },
+            "EmailTags": [
+                {"Name": "run", "Value": message.message_id},
+                {"Name": "flow", "Value": message.flow_id},
+            ],
+        }
+        if self._configuration_set:
+            request["ConfigurationSetName"] = self._configuration_set
+        try:
+            response = self._client.send_email(**request)
+        except (ClientError, BotoCoreError) as error:
+            raise ProviderError(f"ses: {type(error).__name__}") from error
+        return str(response["MessageId"])

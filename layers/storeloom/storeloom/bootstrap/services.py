@@ -1,0 +1,208 @@
+"""The composition root: every handler's service, built from one Runtime (settings and clients).
+
+Each builder imports what it wires inside itself, so a function loads only the code it runs. Handlers call
+these once per cold start (storeloom.bootstrap.runtime.ColdStart); the CLI and the local stack call them
+with a Runtime for the stack they talk to; tests pass moto clients or fakes.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from storeloom.bootstrap.runtime import Runtime
+
+if TYPE_CHECKING:
+    import httpx
+
+    from storeloom.adapters.runs import DynamoRunLog
+    from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+    from storeloom.platforms.live import PlatformLive
+    from storeloom.platforms.sources import PlatformCatalog
+    from storeloom.services.flows.failures import FailureRecorder
+    from storeloom.services.flows.ports import Channel
+    from storeloom.services.flows.starter import FlowStarter
+    from storeloom.services.flows.steps import StepRunner
+    from storeloom.services.ingest.service import IngestService
+    from storeloom.services.polling.health import HealthSweep
+    from storeloom.services.polling.runner import PollRunner
+
+
+def ingest_service(runtime: Runtime) -> IngestService:
+    from storeloom.adapters.archive import S3Archive
+    from storeloom.adapters.bus import EventBridgePublisher
+    from storeloom.adapters.ledger import DynamoIngestLedger
+    from storeloom.platforms.registry import get_adapter
+    from storeloom.services.ingest.service import IngestService
+
+    settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
+    return IngestService(
+        writer=DynamoIngestLedger(
+            settings.require("ledger_table"),
+            settings.require("entities_table"),
+            dynamodb,
+            ttl_seconds=settings.dedupe_ttl_seconds,
+        ),
+        publisher=EventBridgePublisher(settings.require("event_bus_name"), runtime.aws.client("events")),
+        archive=S3Archive(settings.require("archive_bucket"), runtime.aws.client("s3")),
+        adapters=get_adapter,
+    )
+
+
+def store_registry(runtime: Runtime) -> DynamoStoreRegistry:
+    from storeloom.adapters.stores import DynamoStoreRegistry
+
+    return DynamoStoreRegistry(runtime.settings.require("stores_table"), runtime.aws.client("dynamodb"))
+
+
+def secrets_vault(runtime: Runtime) -> SecretsManagerVault:
+    from storeloom.adapters.stores import SecretsManagerVault
+
+    return SecretsManagerVault(runtime.aws.client("secretsmanager"), runtime.settings.secret_cache_seconds)
+
+
+def platform_catalog(runtime: Runtime, timeout_seconds: float | None = None, attempts: int = 8) -> PlatformCatalog:
+    import httpx
+
+    from storeloom.platforms.sources import PlatformCatalog
+
+    timeout = timeout_seconds or runtime.settings.http_timeout_seconds
+    return PlatformCatalog(httpx.Client(timeout=timeout, follow_redirects=False), attempts=attempts)
+
+
+def poll_runner(runtime: Runtime, catalog: PlatformCatalog | None = None) -> PollRunner:
+    from storeloom.adapters.checkpoints import DynamoCheckpointStore
+    from storeloom.adapters.queues import SqsQueue
+    from storeloom.services.polling.runner import PollRunner
+    from storeloom.services.polling.sync import SyncService
+
+    settings, sqs = runtime.settings, runtime.aws.client("sqs")
+    service = SyncService(
+        checkpoints=DynamoCheckpointStore(settings.require("checkpoints_table"), runtime.aws.client("dynamodb")),
+        sink=SqsQueue(settings.require("ingest_queue_url"), sqs),
+        overlap=timedelta(minutes=settings.overlap_minutes),
+        first_lookback=timedelta(hours=settings.first_lookback_hours),
+        reserve_ms=settings.reserve_ms,
+    )
+    return PollRunner(
+        stores=store_registry(runtime),
+        secrets=secrets_vault(runtime),
+        service=service,
+        platforms=catalog or platform_catalog(runtime),
+        jobs=SqsQueue(settings.backfill_queue_url, sqs) if settings.backfill_queue_url else None,
+        backfill_share=settings.backfill_share,
+    )
+
+
+def health_sweep(runtime: Runtime) -> HealthSweep:
+    from storeloom.adapters.checkpoints import DynamoHealthLog
+    from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+    from storeloom.services.polling.health import HealthSweep, SubscriptionHealth
+
+    settings, runner = runtime.settings, poll_runner(runtime)
+    target = ScheduleTarget.of(settings.poller_function_arn, settings.scheduler_role_arn, settings.poll_schedule_group)
+    health_log = DynamoHealthLog(settings.require("checkpoints_table"), runtime.aws.client("dynamodb"))
+    return HealthSweep(
+        stores=runner.stores,
+        clients=lambda store: runner.client_for(store, "live"),
+        health=SubscriptionHealth(health_log),
+        platforms=runner.platforms,
+        webhook_base_url=settings.webhook_base_url or None,
+        schedules=PollSchedules(runtime.aws.client("scheduler"), target) if target else None,
+    )
+
+
+def run_log(runtime: Runtime) -> DynamoRunLog:
+    from storeloom.adapters.runs import DynamoRunLog
+
+    return DynamoRunLog(runtime.settings.require("flow_runs_table"), runtime.aws.client("dynamodb"))
+
+
+def flow_starter(runtime: Runtime) -> FlowStarter:
+    from storeloom.adapters.executions import StepFunctionsStarter
+    from storeloom.adapters.flow_config import DynamoFlowConfigStore
+    from storeloom.services.flows.starter import FlowStarter
+
+    settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
+    return FlowStarter(
+        configs=DynamoFlowConfigStore(settings.require("flow_config_table"), dynamodb),
+        executions=StepFunctionsStarter(settings.require("state_machine_arn"), runtime.aws.client("stepfunctions")),
+        decisions=run_log(runtime),
+    )
+
+
+def live_commerce(runtime: Runtime) -> PlatformLive | None:
+    """The platforms' live APIs, unless LIVE_RECHECK is off or there is no Stores table to find them in.
+
+    Re-checks run inside a step's budget: a short timeout and few attempts, so a platform that is down
+    fails fast and the step falls back as designed."""
+    settings = runtime.settings
+    if not settings.live_recheck or not settings.stores_table:
+        return None
+    from storeloom.platforms.live import PlatformLive
+
+    catalog = platform_catalog(runtime, settings.live_timeout_seconds, settings.live_attempts)
+    return PlatformLive(stores=store_registry(runtime), secrets=secrets_vault(runtime), platforms=catalog)
+
+
+def step_runner(runtime: Runtime) -> StepRunner:
+    from storeloom.adapters.flow_entities import DynamoCommerceReader
+    from storeloom.adapters.sends import DynamoSendLedger
+    from storeloom.adapters.suppressions import DynamoSuppressionList
+    from storeloom.services.flows.enrich import Enricher
+    from storeloom.services.flows.once import OnceSender
+    from storeloom.services.flows.steps import StepDeps, StepRunner
+
+    settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
+    commerce = DynamoCommerceReader(settings.require("entities_table"), dynamodb)
+    ledger = DynamoSendLedger(settings.require("ledger_table"), dynamodb, lease_seconds=settings.send_lease_seconds)
+    live, log = live_commerce(runtime), run_log(runtime)
+    return StepRunner(
+        StepDeps(
+            commerce=commerce,
+            history=log,
+            suppressions=DynamoSuppressionList(settings.require("suppression_table"), dynamodb),
+            decisions=log,
+            sender=OnceSender(ledger, ChannelFactory(runtime)),
+            enricher=Enricher(commerce, live, sleep=time.sleep),
+            live=live,
+        )
+    )
+
+
+def failure_recorder(runtime: Runtime) -> FailureRecorder:
+    from storeloom.services.flows.failures import FailureRecorder
+
+    return FailureRecorder(run_log(runtime))
+
+
+class ChannelFactory:
+    """The delivery channel a flow config names, built on first use and kept."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._http: httpx.Client | None = None
+
+    def __call__(self, provider: str, target: str | None) -> Channel:
+        settings, aws = self._runtime.settings, self._runtime.aws
+        if provider == "ses":
+            from storeloom.adapters.ses import SesEmailChannel
+
+            return SesEmailChannel(aws.client("sesv2"), settings.ses_configuration_set or None)
+        if provider == "webhook":
+            return self._webhook(target)
+        from storeloom.adapters.outbox import DynamoOutbox
+
+        return DynamoOutbox(settings.require("outbox_table"), aws.client("dynamodb"))
+
+    def _webhook(self, target: str | None) -> Channel:
+        import httpx
+
+        from storeloom.adapters.webhook_channel import WebhookChannel
+
+        if not target:
+            raise ValueError("the webhook channel needs the flow's webhook_url")
+        secret = secrets_vault(self._runtime).read_text(self._runtime.settings.require("webhook_secret_arn"))
+        self._http = self._http or httpx.Client(timeout=10.0)
+        return WebhookChannel(target, secret, self._http)

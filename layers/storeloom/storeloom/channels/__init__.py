@@ -1,1 +1,0 @@
-"""Delivery channels: a port, the SES v2 email adapter, a signed outbound webhook and a local outbox."""

@@ -1,0 +1,119 @@
+"""The canonical entities (model v1). Field names are a contract: see DESIGN.md."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from storeloom.domain.types import (
+    CanonicalModel,
+    Consent,
+    Email,
+    FulfillmentStatus,
+    Id,
+    Money,
+    PaymentStatus,
+    UtcDatetime,
+)
+
+
+class LineItem(CanonicalModel):
+    product_id: Id | None = None
+    variant_id: Id | None = None
+    sku: str | None = None
+    title: str
+    quantity: int = Field(ge=0)
+    unit_price: Money
+    image_url: str | None = None
+
+
+class Customer(CanonicalModel):
+    id: Id
+    email: Email = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    is_guest: bool = False
+    email_consent: Consent = "unknown"
+    sms_consent: Consent = "unknown"
+    timezone: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    created_at: UtcDatetime | None = None
+    updated_at: UtcDatetime
+
+
+class Cart(CanonicalModel):
+    id: Id
+    customer_id: Id | None = None
+    email: Email = None
+    line_items: list[LineItem] = Field(default_factory=list)
+    subtotal: Money | None = None
+    total: Money | None = None
+    recovery_url: str | None = None
+    created_at: UtcDatetime | None = None
+    updated_at: UtcDatetime
+    completed_at: UtcDatetime | None = None
+    order_id: Id | None = None
+
+
+class Order(CanonicalModel):
+    id: Id
+    number: str | None = None
+    customer_id: Id | None = None
+    email: Email = None
+    is_guest: bool = False
+    cart_id: Id | None = None
+    line_items: list[LineItem] = Field(default_factory=list)
+    subtotal: Money | None = None
+    discount_total: Money | None = None
+    total: Money
+    refunded_total: Money | None = None
+    payment_status: PaymentStatus
+    fulfillment_status: FulfillmentStatus | None = None
+    cancelled_at: UtcDatetime | None = None
+    placed_at: UtcDatetime | None = None
+    updated_at: UtcDatetime
+
+
+class Variant(CanonicalModel):
+    id: Id
+    sku: str | None = None
+    title: str | None = None
+    price: Money | None = None
+    inventory_quantity: int | None = None
+    in_stock: bool
+
+
+class Product(CanonicalModel):
+    id: Id
+    title: str
+    status: str | None = None
+    url: str | None = None
+    image_url: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
+    updated_at: UtcDatetime
+
+
+class InventoryLevel(CanonicalModel):
+    item_id: Id
+    variant_id: Id | None = None
+    location_id: Id
+    available: int | None = None
+    updated_at: UtcDatetime
+
+    @property
+    def id(self) -> str:
+        """An inventory level is one item at one location."""
+        return f"{self.item_id}@{self.location_id}"
+
+
+Entity = Customer | Cart | Order | Product | InventoryLevel
+
+ENTITY_CLASSES: dict[str, type[Entity]] = {
+    "customer": Customer,
+    "cart": Cart,
+    "order": Order,
+    "product": Product,
+    "inventory_level": InventoryLevel,
+}

@@ -1,0 +1,83 @@
+"""Flow configuration: one immutable version per change, pinned into every run that enters with it."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Medium = Literal["email", "sms"]
+Provider = Literal["outbox", "ses", "webhook"]
+ABANDONED_CART = "abandoned_cart"
+HOUR = 3600
+DAY = 24 * HOUR
+_UNITS = {"s": 1, "m": 60, "h": HOUR, "d": DAY}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+
+
+def parse_duration(text: str) -> int:
+    """``90s``, ``15m``, ``1h`` or ``3d`` in seconds."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise ValueError(f"not a duration (use s, m, h or d): {text!r}")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_delays(text: str) -> list[int]:
+    """``1h,24h,72h`` in seconds; each step counts from the cart's last activity."""
+    delays = [parse_duration(part) for part in text.split(",") if part.strip()]
+    if not delays:
+        raise ValueError("delays: at least one step is required")
+    return delays
+
+
+class QuietHours(BaseModel):
+    """Local hours [start, end) in the recipient's time zone when nothing is sent; the window may wrap."""
+
+    model_config = ConfigDict(frozen=True)
+    start_hour: Annotated[int, Field(ge=0, le=23)]
+    end_hour: Annotated[int, Field(ge=0, le=23)]
+
+
+class FlowConfig(BaseModel):
+    """One version of one flow for one store. Runs carry a copy, so a later change never alters them."""
+
+    model_config = ConfigDict(frozen=True)
+    store_id: str
+    flow_id: str = ABANDONED_CART
+    version: int = Field(default=0, ge=0)
+    enabled: bool = True
+    delays_seconds: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [HOUR, DAY, 3 * DAY])
+    medium: Medium = "email"
+    provider: Provider = "outbox"
+    incentive: str | None = None
+    webhook_url: str | None = None
+    sender: str = "shop@storeloom_tools.local"
+    staleness_seconds: int = Field(default=6 * HOUR, ge=0)
+    window_seconds: int = Field(default=7 * DAY, gt=0)
+    exclusion_seconds: int = Field(default=14 * DAY, ge=0)
+    frequency_cap_seconds: dict[str, int] = Field(default_factory=lambda: {"email": 16 * HOUR, "sms": DAY})
+    quiet_hours: dict[str, QuietHours] = Field(default_factory=lambda: {"sms": QuietHours(start_hour=20, end_hour=8)})
+    default_timezone: str = "UTC"
+    allow_non_subscriber_reminder: bool = False
+    variants: list[str] = Field(default_factory=lambda: ["A"], min_length=1)
+    enrichment_attempts: int = Field(default=3, ge=1)
+    enrichment_fallback_max_age_seconds: int = Field(default=DAY, ge=0)
+    defer_seconds: int = Field(default=15 * 60, gt=0)
+    max_defers: int = Field(default=10, ge=0, description="then the step is skipped as defer_limit")
+
+    @field_validator("delays_seconds")
+    @classmethod
+    def _ascending(cls, delays: list[int]) -> list[int]:
+        if not delays or delays != sorted(delays):
+            raise ValueError("delays must be non-empty and ascending")
+        return delays
+
+    @model_validator(mode="after")
+    def _channel_fits(self) -> FlowConfig:
+        if self.provider == "ses" and self.medium != "email":
+            raise ValueError("provider ses sends email only")
+        if self.provider == "webhook" and not self.webhook_url:
+            raise ValueError("provider webhook needs webhook_url")
+        return self

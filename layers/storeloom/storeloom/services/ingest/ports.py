@@ -1,0 +1,57 @@
+"""Ports the ingest service depends on. Adapters in storeloom.adapters implement them over AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from storeloom.domain import CommerceEvent
+
+ClaimOutcome = Literal["applied", "stale", "duplicate", "in_progress"]
+Outcome = Literal["applied", "stale"]
+
+
+@dataclass(frozen=True)
+class DoneMark:
+    """What became of a claimed idempotency key."""
+
+    key: str
+    outcome: Outcome
+    raw_ref: str | None
+    event_id: str
+    digest: str | None = None
+
+
+class IngestWriter(Protocol):
+    def claim_and_store(self, event: CommerceEvent, now: datetime) -> ClaimOutcome:
+        """Claim the event's idempotency key and store its entity unless a newer version is stored, atomically.
+
+        ``duplicate``: the key was already done; ``in_progress``: another worker's claim is still leased;
+        ``stale``: a newer version is stored, and nothing was written.
+        """
+        ...
+
+    def mark_done(self, marks: Sequence[DoneMark], now: datetime) -> None:
+        """Record outcomes for processed keys, batched."""
+        ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[CommerceEvent]) -> list[str]:
+        """Publish events in batches; return the event ids that failed."""
+        ...
+
+
+class RawArchive(Protocol):
+    def read(self, ref: str) -> bytes:
+        """The archived raw body behind ``ref``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    message_id: str
+    receipt_handle: str
+    body: str

@@ -1,0 +1,59 @@
+"""The adapter port every platform implements, and the errors normalization raises."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from storeloom.domain import CommerceEvent
+from storeloom.domain.types import Source
+
+
+class NormalizationError(ValueError):
+    """A payload that cannot become canonical entities. The message names the field at fault."""
+
+
+class UnsupportedTopic(NormalizationError):
+    """A topic this adapter does not map."""
+
+
+@dataclass(frozen=True)
+class NormalizeContext:
+    """What the adapter needs besides the payload to build CommerceEvents."""
+
+    store_id: str
+    source: Source
+    received_at: datetime
+    raw_ref: str | None = None
+    # The platform's own id of the event (Shopify X-Shopify-Event-Id...): the version of a fact that has no
+    # updated_at, such as a delete.
+    platform_event_id: str | None = None
+
+
+class PlatformAdapter(Protocol):
+    """Maps one platform's webhook topics and payloads into the canonical model."""
+
+    platform: str
+    topics: frozenset[str]
+
+    def topic_from_headers(self, headers: Mapping[str, str]) -> str | None:
+        """The webhook topic named by the (lower-cased) request headers."""
+        ...
+
+    def platform_event_id(self, headers: Mapping[str, str]) -> str | None:
+        """The platform's stable id for the event behind a delivery, when it sends one."""
+        ...
+
+    def normalize(self, topic: str, payload: Any, context: NormalizeContext) -> list[CommerceEvent]:
+        """Turn one topic's payload into CommerceEvents; raise NormalizationError naming the bad field."""
+        ...
+
+
+class ApiError(Exception):
+    """A non-retryable answer from the platform API (or retries ran out); the message has no secrets."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code

@@ -1,0 +1,130 @@
+"""In-memory adapters for every flow port: for unit tests and the bench's model of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from storeloom.domain import Cart, Customer, Order, Product
+from storeloom.domain.decisions import Decision, SendRecord
+from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.outbound import OutboundMessage
+
+
+@dataclass
+class MemoryFlowConfigs:
+    versions: dict[tuple[str, str], list[FlowConfig]] = field(default_factory=dict)
+
+    def current(self, store_id: str, flow_id: str) -> FlowConfig | None:
+        history = self.versions.get((store_id, flow_id))
+        return history[-1] if history else None
+
+    def save(self, config: FlowConfig) -> FlowConfig:
+        history = self.versions.setdefault((config.store_id, config.flow_id), [])
+        saved = config.model_copy(update={"version": len(history) + 1})
+        history.append(saved)
+        return saved
+
+
+@dataclass
+class MemoryDecisions:
+    items: dict[tuple[str, str], Decision] = field(default_factory=dict)
+
+    def record(self, decision: Decision) -> None:
+        self.items[(decision.store_id, decision.sort_key)] = decision
+
+    def list(self, store_id: str, flow_id: str | None = None) -> list[Decision]:
+        return [
+            d
+            for (s, key), d in sorted(self.items.items())
+            if s == store_id and (flow_id is None or d.flow_id == flow_id)
+        ]
+
+
+@dataclass
+class MemoryHistory:
+    records: dict[tuple[str, str], dict[tuple[str, int], SendRecord]] = field(default_factory=dict)
+
+    def sends(self, store_id: str, contact_key: str, since: datetime) -> Sequence[SendRecord]:
+        found = self.records.get((store_id, contact_key), {}).values()
+        return [r for r in found if r.at >= since]
+
+    def record_send(self, store_id: str, contact_key: str, record: SendRecord) -> None:
+        self.records.setdefault((store_id, contact_key), {})[(record.run_id, record.step)] = record
+
+
+@dataclass
+class MemorySuppressions:
+    keys: set[tuple[str, str]] = field(default_factory=set)
+
+    def is_suppressed(self, store_id: str, contact_key: str) -> bool:
+        return (store_id, contact_key) in self.keys
+
+
+@dataclass
+class MemoryCommerce:
+    carts: dict[str, Cart] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    orders: list[Order] = field(default_factory=list)
+    products: dict[str, Product] = field(default_factory=dict)
+
+    def cart(self, store_id: str, cart_id: str) -> Cart | None:
+        return self.carts.get(cart_id)
+
+    def customer(self, store_id: str, customer_id: str) -> Customer | None:
+        return self.customers.get(customer_id)
+
+    def customers_by_email(self, store_id: str, email: str) -> list[Customer]:
+        return [c for c in self.customers.values() if c.email == email.strip().lower()]
+
+    def orders_for(self, store_id: str, customer_ids: Sequence[str], email: str | None) -> list[Order]:
+        return [o for o in self.orders if o.customer_id in customer_ids or (email and o.email == email)]
+
+    def product(self, store_id: str, product_id: str) -> Product | None:
+        return self.products.get(product_id)
+
+
+@dataclass
+class MemorySendLedger:
+    claims: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def claim(self, key: str, now: datetime) -> tuple[str, str | None]:
+        status, provider_id = self.claims.get(key, ("free", None))
+        if status == "delivered":
+            return status, provider_id
+        if status == "claimed":
+            return "in_progress", None
+        self.claims[key] = ("claimed", None)
+        return "claimed", None
+
+    def delivered(self, key: str, provider_id: str, now: datetime) -> None:
+        self.claims[key] = ("delivered", provider_id)
+
+    def release(self, key: str) -> None:
+        self.claims.pop(key, None)
+
+
+@dataclass
+class MemoryChannel:
+    name: str = "outbox"
+    delivered: list[OutboundMessage] = field(default_factory=list)
+    failures: int = 0
+
+    def deliver(self, message: OutboundMessage) -> str:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("provider unavailable")
+        self.delivered.append(message)
+        return message.message_id
+
+
+@dataclass
+class MemoryExecutions:
+    started: dict[str, str] = field(default_factory=dict)
+
+    def start(self, name: str, payload: str) -> bool:
+        if name in self.started:
+            return False
+        self.started[name] = payload
+        return True

@@ -1,0 +1,31 @@
+"""``storeloom outbox``: the messages the local outbox channel delivered for a store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("outbox", help="messages delivered by the local outbox channel")
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--json", action="store_true")
+    add_endpoint_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from storeloom.services.flows import wiring
+    from storeloom_tools.local import endpoint
+
+    endpoint.connect(args.endpoint, args.stack)
+    wiring.forget()
+    for message in wiring.outbox().list(args.store):
+        if args.json:
+            print_json_line(message.model_dump(mode="json"))
+        else:
+            when = message.created_at.isoformat()
+            sys.stdout.write(f"{when}  {message.to}  {message.run_id} step {message.step}  {message.subject}\n")
+    return 0

@@ -1,0 +1,99 @@
+"""``storeloom stores add`` and ``remove``: a store, its secrets in Secrets Manager, its poll schedules."""
+
+from __future__ import annotations
+
+import argparse
+from urllib.parse import urlsplit
+
+from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.platforms.signatures import SIGNATURE_CHECKS
+from storeloom_tools.cli.common import CliError, add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.sync import add_status_parser, create_schedules, remove_schedules
+from storeloom_tools.local import endpoint
+from storeloom_tools.local.endpoint import StackConnection
+
+PLATFORMS = ("shopify", "woocommerce", "magento2", "bigcommerce", "amazon_sp")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stores = subparsers.add_parser("stores", help="register stores and see their health")
+    actions = stores.add_subparsers(dest="stores_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="register a store and its secrets")
+    add.add_argument("--platform", required=True, help=", ".join(PLATFORMS))
+    add.add_argument("--store-id", required=True)
+    add.add_argument("--api-url", required=True, help="the store's base URL (http://127.0.0.1:PORT for fakes)")
+    add.add_argument("--api-key")
+    add.add_argument("--api-secret")
+    add.add_argument("--webhook-secret", action="append", default=[], help="repeat during a secret rotation")
+    add.add_argument("--poll-minutes", type=int, default=15, help="poll interval (default 15)")
+    add.add_argument("--location-ids", help="Shopify: comma-separated location ids whose inventory is polled")
+    add_endpoint_arguments(add)
+    add.set_defaults(run=run_add)
+    remove = actions.add_parser("remove", help="unregister a store: its schedules, record and secrets")
+    remove.add_argument("--store", required=True)
+    add_endpoint_arguments(remove)
+    remove.set_defaults(run=run_remove)
+    add_status_parser(actions)
+
+
+def validated_record(args: argparse.Namespace, secret_arn: str) -> StoreRecord:
+    return StoreRecord(
+        store_id=args.store_id,
+        platform=args.platform,
+        api_url=args.api_url.rstrip("/"),
+        secret_arn=secret_arn,
+        poll_interval_minutes=args.poll_minutes,
+        extra={"location_ids": args.location_ids} if args.location_ids else {},
+    )
+
+
+def check_add_arguments(args: argparse.Namespace) -> None:
+    if args.platform not in PLATFORMS:
+        raise CliError(f"--platform: {args.platform!r} is not one of {', '.join(PLATFORMS)}")
+    if not args.store_id.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise CliError(f"--store-id: {args.store_id!r} may hold only letters, digits, '-', '_' and '.'")
+    url = urlsplit(args.api_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise CliError(f"--api-url: {args.api_url!r} is not an http(s) URL")
+    if args.platform in SIGNATURE_CHECKS and not args.webhook_secret:
+        raise CliError(f"--webhook-secret: a {args.platform} store needs one to verify its webhooks")
+    if args.poll_minutes < 1:
+        raise CliError("--poll-minutes: must be at least 1")
+    if args.location_ids and not all(part.strip().isdigit() for part in args.location_ids.split(",")):
+        raise CliError(f"--location-ids: {args.location_ids!r} is not a comma-separated list of numeric ids")
+
+
+def add_store(connection: StackConnection, args: argparse.Namespace) -> StoreRecord:
+    vault = SecretsManagerVault(connection.client("secretsmanager"))
+    secrets = StoreSecrets(tuple(args.webhook_secret), args.api_key, args.api_secret)
+    arn = vault.create_or_update(f"storeloom/{args.store_id}", secrets)
+    record = validated_record(args, arn)
+    DynamoStoreRegistry(connection.name("STORES_TABLE"), connection.client("dynamodb")).put(record)
+    return record
+
+
+def run_add(args: argparse.Namespace) -> int:
+    check_add_arguments(args)
+    connection = endpoint.connect(args.endpoint, args.stack)
+    record = add_store(connection, args)
+    schedules = create_schedules(connection, record)
+    webhook_url = f"{connection.webhook_base_url or ''}webhooks/{record.platform}/{record.store_id}"
+    print_json_line(
+        {"store_id": record.store_id, "platform": record.platform, "webhook_url": webhook_url, "schedules": schedules}
+    )
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    """Stored entities, runs and the raw archive stay: they are the store's history, kept by their own TTLs."""
+    connection = endpoint.connect(args.endpoint, args.stack)
+    registry = DynamoStoreRegistry(connection.name("STORES_TABLE"), connection.client("dynamodb"))
+    record = registry.get(args.store)
+    if record is None:
+        raise CliError(f"--store: no store {args.store!r} is registered")
+    removed = remove_schedules(connection, record)
+    registry.delete(record.store_id)
+    SecretsManagerVault(connection.client("secretsmanager")).schedule_deletion(record.secret_arn)
+    print_json_line({"store_id": record.store_id, "schedules_removed": removed, "secrets": "deleted in 7 days"})
+    return 0

@@ -1,0 +1,133 @@
+"""``storeloom sync``: one poll cycle now. Also ``stores status`` and the schedules ``stores add`` creates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from storeloom.domain.stores import StoreRecord
+from storeloom.platforms.sources import polled_entities
+from storeloom.services.platform_port import ApiError
+from storeloom.services.polling import wiring
+from storeloom.services.polling.runner import PollJob, PollRunner, report_dict
+from storeloom.services.polling.sync import SyncReport
+from storeloom_tools.cli.common import CliError, add_endpoint_arguments, print_json_line
+from storeloom_tools.local import endpoint
+from storeloom_tools.local.endpoint import StackConnection
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("sync", help="run one poll cycle of a store's entity now")
+    parser.add_argument("--store", required=True, help="store id")
+    parser.add_argument("--entity", required=True, help="orders, customers, products, checkouts, ...")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    add_endpoint_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def runner_for(connection: StackConnection) -> PollRunner:
+    """The poller's own wiring, pointed at the stack ``connection`` activated."""
+    wiring.forget()
+    return wiring.poll_runner()
+
+
+def checked_store(runner: PollRunner, store_id: str, entity: str) -> StoreRecord:
+    store = runner.stores.get(store_id)
+    if store is None:
+        raise CliError(f"--store: no store {store_id!r} is registered (add it with `storeloom stores add`)")
+    entities = polled_entities(store)
+    if not entities:
+        raise CliError(f"--store: {store.platform} stores are not polled")
+    if entity not in entities:
+        raise CliError(f"--entity: {entity!r} is not one of {', '.join(entities)} for {store.platform}")
+    return store
+
+
+def print_report(report: SyncReport, as_json: bool) -> None:
+    data = report_dict(report)
+    if as_json:
+        print_json_line(data)
+        return
+    for name in ("store_id", "entity", "mode", "fetched", "enqueued", "requests", "pages", "cursor"):
+        sys.stdout.write(f"{name:<10} {data[name]}\n")
+    if not report.complete:
+        sys.stdout.write(f"{'stopped':<10} {report.stopped or 'unfinished'}: run again to continue\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    runner = runner_for(endpoint.connect(args.endpoint, args.stack))
+    checked_store(runner, args.store, args.entity)
+    try:
+        report = runner.run(PollJob(store_id=args.store, entity=args.entity), lambda: 1 << 30)
+    except ApiError as error:
+        raise CliError(f"--store: the platform API failed: {error}") from error
+    print_report(report, args.json)
+    return 0
+
+
+def add_status_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``stores status [--store S] [--json]``, registered by cli/stores.py."""
+    status = actions.add_parser("status", help="webhook health, last poll, cursors, repairs")
+    status.add_argument("--store", help="one store (default: every store)")
+    status.add_argument("--json", action="store_true")
+    add_endpoint_arguments(status)
+    status.set_defaults(run=run_status)
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from storeloom.adapters.checkpoints import DynamoCheckpointStore, DynamoEntitySources, DynamoHealthLog
+    from storeloom.services.polling.status import store_status
+
+    connection = endpoint.connect(args.endpoint, args.stack)
+    runner, dynamodb = runner_for(connection), connection.client("dynamodb")
+    table = connection.name("CHECKPOINTS_TABLE")
+    stores = [checked_store(runner, args.store, "orders")] if args.store else runner.stores.all()
+    for store in stores:
+        status = store_status(
+            store.store_id,
+            store.platform,
+            DynamoCheckpointStore(table, dynamodb),
+            DynamoEntitySources(connection.name("ENTITIES_TABLE"), dynamodb),
+            DynamoHealthLog(table, dynamodb),
+        )
+        print_json_line(status) if args.json else _print_status(status)
+    return 0
+
+
+def _print_status(status: dict[str, Any]) -> None:
+    out = sys.stdout
+    out.write(f"{status['store_id']} ({status['platform']})\n")
+    out.write(f"  last webhook version   {status['last_webhook_version_at'] or '-'}\n")
+    out.write(f"  recovered by polling   {status['recovered_by_polling']}\n")
+    health = status["subscriptions"]
+    out.write(f"  subscriptions repaired {health['repaired_total']} (checked {health['last_checked_at'] or '-'})\n")
+    for poll in status["polls"]:
+        state = "in progress" if poll["in_progress"] else "done"
+        out.write(f"  poll {poll['key']:<22} {poll['last_poll_at'] or '-'}  cursor {poll['cursor']}  {state}\n")
+
+
+def remove_schedules(connection: StackConnection, record: StoreRecord) -> int:
+    """Delete every poll schedule the store may have (called by ``stores remove``)."""
+    from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+    from storeloom.platforms.sources import POLLED_ENTITIES
+
+    target = ScheduleTarget.from_environment(connection.environment)
+    if target is None:
+        return 0
+    return PollSchedules(connection.client("scheduler"), target).remove(
+        record.store_id, POLLED_ENTITIES.get(record.platform, ())
+    )
+
+
+def create_schedules(connection: StackConnection, record: StoreRecord) -> list[str]:
+    """The store's poll schedules, one per entity (called by ``stores add``); none if the stack has no
+    scheduler target (POLLER_FUNCTION_ARN, SCHEDULER_ROLE_ARN, POLL_SCHEDULE_GROUP)."""
+    from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+
+    target = ScheduleTarget.from_environment(connection.environment)
+    entities = polled_entities(record, live=True)
+    if target is None or not entities:
+        return []
+    schedules = PollSchedules(connection.client("scheduler"), target)
+    return schedules.ensure(record.store_id, entities, record.poll_interval_minutes)

@@ -1,0 +1,1 @@
+"""The demo: scripted store activity on the local stack."""

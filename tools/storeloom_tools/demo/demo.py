@@ -1,0 +1,157 @@
+"""``storeloom demo``: a scripted stretch of store activity on the local stack, then what became of it."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.adapters.ledger import DynamoIngestLedger
+from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+from storeloom.domain.ingest_message import IngestMessage
+from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.platforms.registry import get_adapter
+from storeloom.services.ingest.service import normalize_message
+from storeloom_tools.demo.demo_carts import CartChapter
+from storeloom_tools.demo.demo_polling import PollingChapter
+from storeloom_tools.demo.demo_webhooks import Delivery, Posted, post
+from storeloom_tools.local.stack import LocalStack
+
+SHOPIFY_STORE = "demo-shopify"
+WOO_STORE = "demo-woo"
+DEMO_SECRETS = {SHOPIFY_STORE: "demo-shopify-webhook-secret", WOO_STORE: "demo-woo-webhook-secret"}
+
+
+def scripted_deliveries() -> list[Delivery]:
+    shop, woo = SHOPIFY_STORE, WOO_STORE
+    newer = Delivery(
+        "newer order version (paid, fulfilled)",
+        "shopify",
+        shop,
+        "orders/updated",
+        "shopify_orders_updated.json",
+    )
+    return [
+        Delivery("customer created", "shopify", shop, "customers/create", "shopify_customers_create.json"),
+        Delivery("checkout updated", "shopify", shop, "checkouts/update", "shopify_checkouts_update.json"),
+        Delivery("order created", "shopify", shop, "orders/create", "shopify_orders_create.json"),
+        newer,
+        dataclasses.replace(newer, label="same delivery retried by Shopify"),
+        Delivery(
+            "older order version, arriving late",
+            "shopify",
+            shop,
+            "orders/updated",
+            "shopify_orders_updated_older.json",
+        ),
+        Delivery("order created", "woocommerce", woo, "order.created", "woocommerce_order_created.json"),
+        Delivery("order completed", "woocommerce", woo, "order.updated", "woocommerce_order_updated.json"),
+        Delivery("product updated", "woocommerce", woo, "product.updated", "woocommerce_product_updated.json"),
+        Delivery(
+            "forged signature",
+            "shopify",
+            shop,
+            "orders/updated",
+            "shopify_orders_updated.json",
+            secret="not-the-store-secret",
+        ),
+        Delivery("malformed body", "woocommerce", woo, "order.updated", raw_body=b'{"id": 5120, "status": '),
+        Delivery("unregistered store", "shopify", "no-such-store", "orders/create", "shopify_orders_create.json"),
+    ]
+
+
+@dataclass
+class DemoReport:
+    stack: dict[str, str]
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    entities: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    abandoned_carts: dict[str, Any] = field(default_factory=dict)
+    polling: dict[str, Any] = field(default_factory=dict)
+
+
+def register_demo_stores(stack: LocalStack) -> None:
+    registry = DynamoStoreRegistry(stack.stack_env("STORES_TABLE"), stack.client("dynamodb"))
+    vault = SecretsManagerVault(stack.client("secretsmanager"))
+    for store_id, platform in ((SHOPIFY_STORE, "shopify"), (WOO_STORE, "woocommerce")):
+        arn = vault.create_or_update(f"storeloom/{store_id}", StoreSecrets((DEMO_SECRETS[store_id],)))
+        registry.put(StoreRecord(store_id, platform, f"https://{store_id}.example.org", arn))
+
+
+def outcome_of(stack: LocalStack, posted: Posted) -> str:
+    """accepted / duplicate / stale, read back from the idempotency ledger the worker wrote."""
+    if posted.status != 200:
+        return f"rejected {posted.status}: {posted.response.get('error')}"
+    raw_ref = posted.response["raw_ref"]
+    ledger = DynamoIngestLedger(
+        stack.stack_env("LEDGER_TABLE"), stack.stack_env("ENTITIES_TABLE"), stack.client("dynamodb")
+    )
+    outcomes = []
+    for key in idempotency_keys(posted):
+        record = ledger.lookup(key) or {}
+        if record.get("raw_ref") != raw_ref:
+            outcomes.append("duplicate" if record else "not processed")
+        else:
+            outcomes.append({"applied": "accepted"}.get(record.get("status", ""), record.get("status", "?")))
+    return ", ".join(outcomes) or "accepted (no entity in payload)"
+
+
+def idempotency_keys(posted: Posted) -> list[str]:
+    delivery = posted.delivery
+    message = IngestMessage(
+        platform=delivery.platform,
+        store_id=delivery.store_id,
+        topic=delivery.topic,
+        source="webhook",
+        body=posted.body.decode(),
+        platform_event_id=f"evt-{delivery.delivery_id}" if delivery.platform == "shopify" else None,
+    )
+    return [event.idempotency_key for event in normalize_message(message, posted.body.decode(), get_adapter)]
+
+
+def stored_entities(stack: LocalStack) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    store = DynamoEntityStore(stack.stack_env("ENTITIES_TABLE"), stack.client("dynamodb"))
+    kinds = ("customer", "cart", "order", "product")
+    return {s: {k: list(store.list_all(s, k)) for k in kinds} for s in (SHOPIFY_STORE, WOO_STORE)}
+
+
+def run_ingest_chapter(stack: LocalStack, payloads: Path) -> DemoReport:
+    register_demo_stores(stack)
+    report = DemoReport(stack={"aws": stack.aws_endpoint_url, "webhooks": stack.webhook_base_url})
+    posted: list[Posted] = []
+    with httpx.Client(timeout=10) as client:
+        for delivery in scripted_deliveries():
+            secret = DEMO_SECRETS.get(delivery.store_id, "unknown")
+            posted.append(post(client, stack.webhook_base_url, delivery, secret, payloads))
+            stack.drain(timeout=30)
+    for item in posted:
+        report.deliveries.append(
+            {
+                "label": item.delivery.label,
+                "platform": item.delivery.platform,
+                "topic": item.delivery.topic,
+                "http_status": item.status,
+                "outcome": outcome_of(stack, item),
+            }
+        )
+    report.entities = stored_entities(stack)
+    return report
+
+
+def run_demo(root: Path | None = None) -> DemoReport:
+    started = datetime.now(UTC)
+    stack = LocalStack(root, quiet=True).start()
+    payloads = stack.root / "events" / "payloads"
+    try:
+        report = run_ingest_chapter(stack, payloads)
+        chapter = CartChapter(stack, payloads, SHOPIFY_STORE, DEMO_SECRETS[SHOPIFY_STORE])
+        report.polling = PollingChapter(stack, payloads).run()
+        report.abandoned_carts = chapter.run()
+    finally:
+        stack.stop()
+    report.stack["seconds"] = f"{(datetime.now(UTC) - started).total_seconds():.1f}"
+    return report

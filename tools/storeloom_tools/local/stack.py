@@ -1,0 +1,198 @@
+"""Bring the whole stack up on loopback: moto server, resources from template.yaml, real handlers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+from moto.server import ThreadedMotoServer
+
+from storeloom_tools.local import lambda_seam, moto_patches
+from storeloom_tools.local.dispatch import ScheduleTicker, SqsPoller
+from storeloom_tools.local.invoker import HandlerInvoker
+from storeloom_tools.local.provision import REGION, ProvisionedStack, Provisioner
+from storeloom_tools.local.url_server import serve
+
+logger = logging.getLogger(__name__)
+STACK_NAME = "storeloom-local"
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+def project_root() -> Path:
+    """The folder holding template.yaml: the working directory or one of its parents."""
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "template.yaml").is_file() and (folder / "functions").is_dir():
+            return folder
+    raise FileNotFoundError("template.yaml not found here or above; run from the Storeloom project")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def use_local_credentials(endpoint: str) -> None:
+    """moto accepts any credentials; set them so boto3 never looks for real ones."""
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SESSION_TOKEN="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_ENDPOINT_URL=endpoint,
+    )
+
+
+class LocalStack:
+    def __init__(self, root: Path | None = None, aws_port: int = 0, webhook_port: int = 0, quiet: bool = False) -> None:
+        self.root = root or project_root()
+        self.quiet = quiet
+        self.aws_port = aws_port or free_port()
+        self.webhook_port = webhook_port or free_port()
+        self.aws_endpoint_url = f"http://127.0.0.1:{self.aws_port}"
+        self.webhook_base_url = f"http://127.0.0.1:{self.webhook_port}/"
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._server: ThreadedMotoServer | None = None
+        self.stack: ProvisionedStack | None = None
+
+    def start(self, background: bool = True) -> LocalStack:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
+        self._server.start()
+        # moto keeps its state per process, not per server: start from nothing, as a new account would.
+        httpx.post(f"{self.aws_endpoint_url}/moto-api/reset").raise_for_status()
+        httpx.post(f"{self.aws_endpoint_url}/moto-api/config", json=MOTO_CONFIG).raise_for_status()
+        use_local_credentials(self.aws_endpoint_url)
+        # moto's Step Functions runner calls Lambda at localhost:$MOTO_PORT (default 5000).
+        os.environ["MOTO_PORT"] = str(self.aws_port)
+        self.stack = Provisioner(self.root, self.client, STACK_NAME, self.webhook_base_url).provision()
+        os.environ.update(self.stack.environment())
+        if self.quiet:
+            # The handlers' own logs and metrics would bury a demo's report; errors still show.
+            os.environ.update(POWERTOOLS_LOG_LEVEL="ERROR", POWERTOOLS_METRICS_DISABLED="true")
+        _forget_cached_wiring()
+        self.invoker = HandlerInvoker(self.root, self.stack)
+        self._restore_seam = lambda_seam.install(self.invoker.invoke_by_name)
+        self._restore_sfn = moto_patches.install()
+        self.sqs = SqsPoller(self.stack, self.invoker, self.client("sqs"))
+        self.ticker = ScheduleTicker(self.invoker, self.client("scheduler"))
+        self._serve_function_url()
+        if background:
+            self._spawn(self._pump_queues)
+            self._spawn(self._tick_schedules)
+        return self
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.aws_endpoint_url, region_name=REGION)  # type: ignore[call-overload]
+
+    def stack_env(self, variable: str) -> str:
+        """A resource name as the functions see it in their environment (e.g. STORES_TABLE)."""
+        return self.stack_env_all()[variable]
+
+    def stack_env_all(self) -> dict[str, str]:
+        assert self.stack is not None
+        return self.stack.environment()
+
+    def describe(self) -> dict[str, Any]:
+        assert self.stack is not None
+        return {
+            "stack_name": STACK_NAME,
+            "aws_endpoint_url": self.aws_endpoint_url,
+            "webhook_base_url": self.webhook_base_url,
+            "region": REGION,
+            "environment": self.stack.environment(),
+            "refs": self.stack.refs,
+            "pid": os.getpid(),
+        }
+
+    def record(self, path: Path | None = None) -> Path:
+        """Write .storeloom/local.json so other commands and tests find this stack."""
+        home = os.environ.get("STORELOOM_HOME")
+        target = path or (Path(home) / "local.json" if home else self.root / ".storeloom" / "local.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.describe(), indent=2))
+        return target
+
+    def drain(self, timeout: float = 30.0, settle: float = 0.3) -> bool:
+        """Wait until every event-source queue is empty and no handler is running."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.sqs.pending() == 0 and self.sqs.is_idle():
+                time.sleep(settle)
+                if self.sqs.pending() == 0 and self.sqs.is_idle():
+                    return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if hasattr(self, "_http"):
+            self._http.shutdown()
+        if hasattr(self, "_restore_seam"):
+            self._restore_seam()
+            self._restore_sfn()
+        if self._server is not None:
+            self._server.stop()
+
+    def _serve_function_url(self) -> None:
+        assert self.stack is not None
+        url_functions = [spec for spec in self.stack.functions.values() if spec.has_url]
+        if not url_functions:
+            return
+        logical_id = url_functions[0].logical_id
+        self._http = serve(self.webhook_port, lambda event: self.invoker.invoke(logical_id, event))
+        self._spawn(self._http.serve_forever, joins=False)
+
+    def _spawn(self, target: Any, joins: bool = True) -> None:
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        if joins:
+            self._threads.append(thread)
+
+    def _pump_queues(self) -> None:
+        while not self._stopping.is_set():
+            if self._survive(self.sqs.poll_once) == 0:
+                self._stopping.wait(0.05)
+
+    def _tick_schedules(self) -> None:
+        while not self._stopping.wait(1.0):
+            self._survive(self.ticker.fire_due)
+
+    def _survive(self, work: Any) -> Any:
+        """A background loop outlives one failed round (moto busy, or stopping under it): log and go on."""
+        try:
+            return work()
+        except Exception:
+            if not self._stopping.is_set():
+                logger.exception("local stack background work failed; retrying")
+            return 0
+
+
+def _forget_cached_wiring() -> None:
+    # Settings and clients are cached per process; the stack has just changed the environment they read.
+    from storeloom import bootstrap, config
+    from storeloom.services.flows import wiring as flow_wiring
+    from storeloom.services.ingest import receiver_bootstrap, receiver_settings
+    from storeloom.services.polling import wiring as polling_wiring
+
+    config.ingest_settings.cache_clear()
+    receiver_settings.receiver_settings.cache_clear()
+    receiver_bootstrap.botocore_client.cache_clear()
+    receiver_bootstrap.webhook_receiver.cache_clear()
+    bootstrap.aws_client.cache_clear()
+    flow_wiring.forget()
+    polling_wiring.forget()
+    bootstrap.ingest_service.cache_clear()
