@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+
+from storeloom.domain.types import format_utc, parse_utc
 
 
 def id_order(entity_id: str) -> tuple[int, str]:
@@ -11,15 +13,13 @@ def id_order(entity_id: str) -> tuple[int, str]:
     return (len(entity_id), entity_id) if entity_id.isdigit() else (1 << 30, entity_id)
 
 
-def parse_time(value: str) -> datetime:
-    """A platform timestamp as aware UTC; a naive one (WooCommerce ``*_gmt``) is read as UTC."""
-    text = value.strip()
-    parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """Deprecated: ``format_utc(moment, timespec="microseconds")``, kept until adapters/ stops using it."""
+    return format_utc(moment, timespec="microseconds")
+
+
+# Deprecated alias, kept until adapters/ and the tooling stop importing it.
+parse_time = parse_utc
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,13 @@ class Cursor:
         return self.key() <= other.key()
 
     def to_text(self) -> str:
-        return f"{format_time(self.updated_at)}|{self.id}"
+        # Microseconds always, so stored cursors keep one fixed-width text form.
+        return f"{format_utc(self.updated_at, timespec='microseconds')}|{self.id}"
 
     @classmethod
     def from_text(cls, text: str) -> Cursor:
         moment, _, entity_id = text.partition("|")
-        return cls(parse_time(moment), entity_id)
+        return cls(parse_utc(moment), entity_id)
 
 
 @dataclass(frozen=True)

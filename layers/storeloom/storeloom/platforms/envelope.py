@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from storeloom.domain import CommerceEvent, Entity, event_id_for, format_utc, idempotency_key
 from storeloom.domain.types import Action, EntityType
+from storeloom.platforms.timeparse import required_id
 from storeloom.services.platform_port import NormalizationError, NormalizeContext
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -46,12 +47,10 @@ def deleted_event(platform: str, entity_type: EntityType, payload: Any, context:
     """A delete carries only an id. Its version is the platform event id, else the time it was received."""
     if not isinstance(payload, Mapping):
         raise NormalizationError("id: a delete payload must be an object with an id")
-    entity_id = payload.get("id")
-    if entity_id is None or isinstance(entity_id, bool | float) or not str(entity_id).strip():
-        raise NormalizationError("id: missing id in delete payload")
+    entity_id = required_id(payload, "id")
     version = context.platform_event_id or format_utc(context.received_at)
-    key = idempotency_key(platform, context.store_id, entity_type, str(entity_id).strip(), version)
-    return _event(platform, entity_type, str(entity_id).strip(), "deleted", context, key, None)
+    key = idempotency_key(platform, context.store_id, entity_type, entity_id, version)
+    return _event(platform, entity_type, entity_id, "deleted", context, key, None)
 
 
 def _event(

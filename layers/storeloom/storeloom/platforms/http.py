@@ -104,7 +104,12 @@ class ApiTransport:
 
 class PollingClient(Generic[R]):
     """What every platform client shares: one store's transport, a page size capped at the platform's
-    maximum, and the table of resources it can poll."""
+    maximum, and the table of resources it can poll.
+
+    Rows handed straight to an adapter are read with ``storeloom.domain.types.loads``, as money refuses
+    floats. Polled rows may use ``response.json()``: they travel as ``json.dumps`` text, which writes each
+    float back as the shortest digits that read as it (those the platform sent), and ingest reads that with
+    ``loads``."""
 
     platform: str
     resources: Mapping[str, R]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from storeloom.domain.types import Platform, is_platform
 from storeloom.platforms.shopify import ShopifyAdapter
 from storeloom.platforms.woocommerce import WooCommerceAdapter
 from storeloom.services.platform_port import PlatformAdapter
 
-_ADAPTERS: dict[str, Callable[..., PlatformAdapter]] = {
+# Keyed by the model's Platform names (storeloom.domain.types.PLATFORMS, the one list of them): this table
+# says only which of them an adapter serves.
+_ADAPTERS: dict[Platform, Callable[..., PlatformAdapter]] = {
     "shopify": ShopifyAdapter,
     "woocommerce": WooCommerceAdapter,
 }
-SUPPORTED_PLATFORMS: tuple[str, ...] = tuple(_ADAPTERS)
+SUPPORTED_PLATFORMS: tuple[Platform, ...] = tuple(_ADAPTERS)
 
 
 class UnknownPlatform(ValueError):
@@ -21,7 +24,8 @@ class UnknownPlatform(ValueError):
 
 def get_adapter(platform: str, currency: str | None = None) -> PlatformAdapter:
     """The adapter for ``platform``. ``currency`` is the store's currency, for payloads that name none."""
-    adapter_class = _ADAPTERS.get(platform.strip().lower())
+    name = platform.strip().lower()
+    adapter_class = _ADAPTERS.get(name) if is_platform(name) else None
     if adapter_class is None:
         supported = ", ".join(SUPPORTED_PLATFORMS)
         raise UnknownPlatform(f"platform: {platform!r} has no adapter (supported: {supported})")

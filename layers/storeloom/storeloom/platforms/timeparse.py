@@ -1,48 +1,49 @@
-"""Value parsing shared by the platform adapters: timestamps, money, ids, tags and JSON.
+"""Field-naming wrappers over the domain's parsers, for the platform adapters; plus tags and text.
 
-Every helper takes the platform field name so a failure names it. Required values raise
-NormalizationError; the ``optional_*`` helpers turn a malformed value into None (and log it) so one bad
-optional field never costs the rest of the entity.
+Ids, money and timestamps are parsed only by storeloom.domain.types; these helpers add the platform
+field name, so a failure names it. Required values raise NormalizationError; ``optional_time`` turns a
+malformed value into None (and logs it) so one bad optional timestamp never costs the rest of the entity.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from storeloom.domain import Money
+from storeloom.domain.types import parse_amount, parse_id, parse_utc
 from storeloom.services.platform_port import NormalizationError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-def parse_utc(value: Any, field: str) -> datetime:
+def _named(field: str, parse: Callable[[Any], T], value: Any) -> T:
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise NormalizationError(f"{field}: {error}") from error
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def utc_of(value: Any, field: str) -> datetime:
     """An aware UTC datetime. A naive string is read as UTC (WooCommerce ``*_gmt`` fields carry no zone)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text[-1] in "Zz":
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError as error:
-            raise NormalizationError(f"{field}: not an ISO 8601 timestamp: {value!r}") from error
-    else:
-        raise NormalizationError(f"{field}: missing or not a timestamp: {value!r}")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    if _absent(value):
+        raise NormalizationError(f"{field}: missing timestamp")
+    return _named(field, parse_utc, value)
 
 
 def required_time(data: Mapping[str, Any], *fields: str) -> datetime:
     """The first of ``fields`` that is present, parsed; NormalizationError naming the first field if none."""
     for field in fields:
-        if data.get(field) not in (None, ""):
-            return parse_utc(data[field], field)
+        if not _absent(data.get(field)):
+            return utc_of(data[field], field)
     raise NormalizationError(f"{fields[0]}: missing")
 
 
@@ -51,22 +52,16 @@ def optional_time(data: Mapping[str, Any], *fields: str) -> datetime | None:
     try:
         return required_time(data, *fields)
     except NormalizationError as error:
-        if any(data.get(field) not in (None, "") for field in fields):
+        if any(not _absent(data.get(field)) for field in fields):
             log.warning("dropping malformed optional timestamp", extra={"reason": str(error)})
         return None
 
 
 def decimal_of(value: Any, field: str) -> Decimal:
-    """A Decimal from a string, int or Decimal. A float (from a plain json.loads) goes through its repr."""
-    if isinstance(value, bool) or value is None or value == "":
-        raise NormalizationError(f"{field}: missing or not an amount: {value!r}")
-    try:
-        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-    except InvalidOperation as error:
-        raise NormalizationError(f"{field}: not a decimal amount: {value!r}") from error
-    if not amount.is_finite():
-        raise NormalizationError(f"{field}: not a finite amount: {value!r}")
-    return amount
+    """A Decimal from a string, int or Decimal (a JSON number read by ``loads``). Floats are refused."""
+    if _absent(value):
+        raise NormalizationError(f"{field}: missing amount")
+    return _named(field, parse_amount, value)
 
 
 def money(value: Any, currency: str | None, field: str) -> Money:
@@ -77,26 +72,22 @@ def money(value: Any, currency: str | None, field: str) -> Money:
 
 def optional_money(value: Any, currency: str | None, field: str) -> Money | None:
     """None when the amount is absent; a present but malformed amount still raises."""
-    if value is None or value == "":
+    if _absent(value):
         return None
     return money(value, currency, field)
 
 
 def required_id(data: Mapping[str, Any], field: str) -> str:
-    value = optional_id(data.get(field))
+    value = optional_id(data.get(field), field)
     if value is None:
         raise NormalizationError(f"{field}: missing id")
     return value
 
 
-def optional_id(value: Any) -> str | None:
-    """An id as a string; None for null or empty. Floats are refused: they may have lost digits."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        raise NormalizationError(f"id is a float and may have lost digits: {value!r}")
-    text = str(value).strip()
-    return text or None
+def optional_id(value: Any, field: str) -> str | None:
+    """An id as a string; None for null or blank. A present id that is not a string or an integer
+    (a float may have lost digits) raises."""
+    return None if _absent(value) else _named(field, parse_id, value)
 
 
 def text(value: Any) -> str | None:

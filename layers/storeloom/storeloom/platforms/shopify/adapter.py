@@ -95,4 +95,4 @@ class ShopifyAdapter(MappedAdapter):
     def refund_order_id(self, payload: Any) -> str | None:
         """The order a refunds/create payload belongs to, so the caller can re-fetch that order."""
         refund = payload.get("refund", payload) if isinstance(payload, Mapping) else None
-        return optional_id(refund.get("order_id")) if isinstance(refund, Mapping) else None
+        return optional_id(refund.get("order_id"), "order_id") if isinstance(refund, Mapping) else None

@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 
-from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription, format_time, parse_time
+from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription
+from storeloom.domain.types import format_utc, loads, parse_utc
 from storeloom.platforms.http import ApiTransport, PollingClient
 from storeloom.platforms.ratelimit import RateLimiter
 from storeloom.services.platform_port import ApiError
@@ -67,8 +68,8 @@ def read_call_limit(response: httpx.Response, limiter: RateLimiter) -> None:
 
 def position_of(item: dict[str, Any], entity: str) -> Cursor:
     if entity == "inventory_levels":
-        return Cursor(parse_time(item["updated_at"]), f"{item['inventory_item_id']}:{item['location_id']}")
-    return Cursor(parse_time(item["updated_at"]), str(item["id"]))
+        return Cursor(parse_utc(item["updated_at"]), f"{item['inventory_item_id']}:{item['location_id']}")
+    return Cursor(parse_utc(item["updated_at"]), str(item["id"]))
 
 
 class ShopifyClient(PollingClient[Resource]):
@@ -94,7 +95,7 @@ class ShopifyClient(PollingClient[Resource]):
         if token:
             params["page_info"] = token
         else:
-            params |= {"updated_at_min": format_time(since), **resource.params}
+            params |= {"updated_at_min": format_utc(since, timespec="microseconds"), **resource.params}
             if entity == "inventory_levels":
                 params |= self._locations
         before = self.requests
@@ -107,7 +108,7 @@ class ShopifyClient(PollingClient[Resource]):
         resource = self.resource(entity)
         if entity in ("inventory_levels",):
             return None
-        params = {"updated_at_min": format_time(since), **resource.params}
+        params = {"updated_at_min": format_utc(since, timespec="microseconds"), **resource.params}
         params.pop("order", None)
         count: int = self._get(resource.path.replace(".json", "/count.json"), params).json()["count"]
         return count
@@ -131,7 +132,7 @@ class ShopifyClient(PollingClient[Resource]):
         if not product_id.isdigit():
             return None
         try:
-            row: dict[str, Any] = self._get(f"products/{product_id}.json", {}).json()["product"]
+            row: dict[str, Any] = loads(self._get(f"products/{product_id}.json", {}).content)["product"]
         except ApiError as error:
             if error.status_code == 404:
                 return None
@@ -142,16 +143,15 @@ class ShopifyClient(PollingClient[Resource]):
         """A customer's latest orders, any status (``GET customers/{id}/orders.json``)."""
         if not customer_id.isdigit():
             return []
-        rows: list[dict[str, Any]] = self._get(
-            f"customers/{customer_id}/orders.json", {"status": "any", "limit": limit}
-        ).json()["orders"]
+        response = self._get(f"customers/{customer_id}/orders.json", {"status": "any", "limit": limit})
+        rows: list[dict[str, Any]] = loads(response.content)["orders"]
         return rows
 
     def email_orders(self, email: str, limit: int = RECHECK_LIMIT) -> list[dict[str, Any]]:
         """The latest orders placed with ``email`` (guests included), any status. The caller still matches
         the email, in case the filter is not applied."""
         params = {"status": "any", "email": email, "limit": limit}
-        rows: list[dict[str, Any]] = self._get("orders.json", params).json()["orders"]
+        rows: list[dict[str, Any]] = loads(self._get("orders.json", params).content)["orders"]
         return rows
 
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:

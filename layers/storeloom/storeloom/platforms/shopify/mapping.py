@@ -63,8 +63,8 @@ def line_item(item: Mapping[str, Any], currency: str | None, field: str) -> Line
     price = shop_money.get("amount", item.get("price"))
     return build(
         LineItem,
-        product_id=optional_id(item.get("product_id")),
-        variant_id=optional_id(item.get("variant_id")),
+        product_id=optional_id(item.get("product_id"), f"{field}.product_id"),
+        variant_id=optional_id(item.get("variant_id"), f"{field}.variant_id"),
         sku=text(item.get("sku")),
         title=text(item.get("title")) or text(item.get("name")) or "",
         quantity=item.get("quantity"),
@@ -120,7 +120,7 @@ def refunded_total(item: Mapping[str, Any], currency: str | None) -> Money | Non
 def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Order:
     currency = _currency(item, currency)
     customer = item.get("customer") or {}
-    customer_id = optional_id(customer.get("id"))
+    customer_id = optional_id(customer.get("id"), "customer.id")
     return build(
         Order,
         id=required_id(item, "id"),
@@ -152,7 +152,7 @@ def map_cart(item: Mapping[str, Any], currency: str | None, topic: str | None) -
     return build(
         Cart,
         id=cart_id,
-        customer_id=optional_id(customer.get("id")),
+        customer_id=optional_id(customer.get("id"), "customer.id"),
         email=text(item.get("email")) or text(customer.get("email")),
         line_items=_lines(item, currency),
         subtotal=optional_money(item.get("subtotal_price"), currency, "subtotal_price"),
@@ -161,5 +161,5 @@ def map_cart(item: Mapping[str, Any], currency: str | None, topic: str | None) -
         created_at=optional_time(item, "created_at"),
         updated_at=required_time(item, "updated_at"),
         completed_at=optional_time(item, "completed_at"),
-        order_id=optional_id(item.get("order_id")),
+        order_id=optional_id(item.get("order_id"), "order_id"),
     )

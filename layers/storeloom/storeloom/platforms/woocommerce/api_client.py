@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription, parse_time
+from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription
+from storeloom.domain.types import format_utc, loads, parse_utc
 from storeloom.platforms.http import ApiTransport, PollingClient
 from storeloom.services.platform_port import ApiError
 
@@ -46,11 +47,12 @@ WEBHOOK_TOPICS = (
 
 
 def position_of(item: dict[str, Any]) -> Cursor:
-    return Cursor(parse_time(item["date_modified_gmt"]), str(item["id"]))
+    return Cursor(parse_utc(item["date_modified_gmt"]), str(item["id"]))
 
 
 def _gmt(moment: datetime) -> str:
-    return moment.replace(microsecond=0, tzinfo=None).isoformat()
+    # The *_gmt form WooCommerce reads with dates_are_gmt=true: UTC to the second, with no zone suffix.
+    return format_utc(moment, timespec="seconds").removesuffix("Z")
 
 
 class WooCommerceClient(PollingClient[tuple[str, str]]):
@@ -99,7 +101,7 @@ class WooCommerceClient(PollingClient[tuple[str, str]]):
         """One page of a full listing in id order, keeping what changed since ``since``. The token holds
         the page and the scan's ``since``, so a resumed scan filters as it began."""
         page_text, _, since_text = (token or f"1|{_gmt(since)}").partition("|")
-        page, floor = int(page_text), parse_time(since_text)
+        page, floor = int(page_text), parse_utc(since_text)
         params = {"per_page": self.page_size, "page": page, "orderby": "id", "order": "asc", "role": "all"}
         before = self.requests
         response = self._request("GET", self.resource(entity)[0], params=params)
@@ -136,7 +138,7 @@ class WooCommerceClient(PollingClient[tuple[str, str]]):
         if not product_id.isdigit():
             return None
         try:
-            row: dict[str, Any] = self._request("GET", f"products/{product_id}").json()
+            row: dict[str, Any] = loads(self._request("GET", f"products/{product_id}").content)
         except ApiError as error:
             if error.status_code == 404:
                 return None
@@ -148,14 +150,14 @@ class WooCommerceClient(PollingClient[tuple[str, str]]):
         if not customer_id.isdigit():
             return []
         params = {"customer": customer_id, "per_page": limit, "status": "any"}
-        rows: list[dict[str, Any]] = self._request("GET", "orders", params=params).json()
+        rows: list[dict[str, Any]] = loads(self._request("GET", "orders", params=params).content)
         return rows
 
     def email_orders(self, email: str, limit: int = RECHECK_LIMIT) -> list[dict[str, Any]]:
         """Orders whose fields contain ``email`` (``search`` is a substring match, guests included): the
         caller keeps only those whose billing email is the same address."""
         params = {"search": email, "per_page": limit, "status": "any"}
-        rows: list[dict[str, Any]] = self._request("GET", "orders", params=params).json()
+        rows: list[dict[str, Any]] = loads(self._request("GET", "orders", params=params).content)
         return rows
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

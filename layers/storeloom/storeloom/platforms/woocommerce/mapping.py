@@ -42,9 +42,9 @@ STATUS: dict[str, tuple[PaymentStatus | None, FulfillmentStatus | None]] = {
 }
 
 
-def woo_id(value: Any) -> str | None:
+def woo_id(value: Any, field: str) -> str | None:
     """WooCommerce uses 0 for "none" (guest customer_id, no variation_id)."""
-    found = optional_id(value)
+    found = optional_id(value, field)
     return None if found in (None, "0") else found
 
 
@@ -64,12 +64,12 @@ def line_item(item: Mapping[str, Any], currency: str | None, field: str) -> Line
     price = item.get("price")
     if price in (None, "") and item.get("subtotal") not in (None, "") and quantity:
         price = decimal_of(item["subtotal"], f"{field}.subtotal") / Decimal(int(quantity))
-    product_id = woo_id(item.get("product_id"))
+    product_id = woo_id(item.get("product_id"), f"{field}.product_id")
     return build(
         LineItem,
         product_id=product_id,
         # A simple product's only variant is the product itself (see map_product).
-        variant_id=woo_id(item.get("variation_id")) or product_id,
+        variant_id=woo_id(item.get("variation_id"), f"{field}.variation_id") or product_id,
         sku=text(item.get("sku")),
         title=text(item.get("name")) or "",
         quantity=quantity,
@@ -102,7 +102,7 @@ def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) 
         raise NormalizationError(f"status: unknown WooCommerce order status {status!r}")
     payment, fulfillment = STATUS[status]
     currency = text(item.get("currency")) or currency
-    customer_id = woo_id(item.get("customer_id"))
+    customer_id = woo_id(item.get("customer_id"), "customer_id")
     lines = item.get("line_items") or []
     updated_at = required_time(item, *UPDATED_AT)
     return build(

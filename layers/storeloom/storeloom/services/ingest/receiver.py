@@ -120,7 +120,7 @@ class WebhookReceiver:
         key = archive_key(prefix, platform, store_id, received_at)
         metadata = {name: value for name, value in headers.items() if _worth_keeping(name)}
         metadata.update(outcome=outcome, platform=platform, store_id=store_id, sha256=_digest(body))
-        metadata["received_at"] = received_at.isoformat().replace("+00:00", "Z")
+        metadata["received_at"] = utc_text(received_at)
         # Replay reads the topic and event id from these, so it needs no platform's header names.
         metadata.update({name: value for name, value in (labels or {}).items() if value})
         return self.archive.write(key, body, metadata)
@@ -131,6 +131,11 @@ def _worth_keeping(header: str) -> bool:
     # is ever stored twice.
     is_platform = header.startswith(("x-shopify-", "x-wc-webhook-", "webhook-"))
     return (is_platform and "signature" not in header and "hmac" not in header) or header in _KEPT_HEADERS
+
+
+def utc_text(moment: datetime) -> str:
+    """The text storeloom.domain.types.format_utc gives, written here because that module imports pydantic."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _digest(body: bytes) -> str:
@@ -152,7 +157,7 @@ def _ingest_message(
         "store_id": store_id,
         "topic": topic,
         "source": "webhook",
-        "received_at": received_at.isoformat().replace("+00:00", "Z"),
+        "received_at": utc_text(received_at),
         "raw_ref": raw_ref,
         "platform_event_id": scheme.event_id(headers),
         "delivery_id": headers.get(scheme.delivery_header) if scheme.delivery_header else None,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from storeloom.domain.ingest_message import IngestMessage
+from storeloom.domain.types import parse_utc
 from storeloom.services.ingest.ports import ReceivedMessage
 
 
@@ -79,7 +80,7 @@ def _message_from_archive(key: str, metadata: Mapping[str, str]) -> IngestMessag
         store_id=metadata["store_id"],
         topic=metadata.get("topic", ""),
         source="replay",
-        received_at=datetime.fromisoformat(metadata["received_at"].replace("Z", "+00:00")),
+        received_at=parse_utc(metadata["received_at"]),
         raw_ref=key,
         platform_event_id=metadata.get("platform_event_id") or None,
     )
