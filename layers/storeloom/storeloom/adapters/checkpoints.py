@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.domain.checkpoint import Checkpoint
 from storeloom.domain.cursor import Cursor, format_time, parse_time
 
@@ -19,7 +20,7 @@ class DynamoCheckpointStore:
     def get(self, store_id: str, key: str) -> Checkpoint | None:
         item = self._client.get_item(
             TableName=self._table,
-            Key={"store_id": {"S": store_id}, "entity": {"S": key}},
+            Key=to_item({"store_id": store_id, "entity": key}),
             ConsistentRead=True,
         ).get("Item")
         return _checkpoint_of(item) if item else None
@@ -31,15 +32,16 @@ class DynamoCheckpointStore:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="store_id = :s",
-            ExpressionAttributeValues={":s": {"S": store_id}},
+            ExpressionAttributeValues=to_item({":s": store_id}),
             ConsistentRead=True,
         )
-        items = (item for page in pages for item in page.get("Items", []))
-        return [_checkpoint_of(item) for item in items if not item["entity"]["S"].startswith("#")]
+        # Keys starting with "#" are other records kept in this table (DynamoHealthLog).
+        checkpoints = (_checkpoint_of(item) for page in pages for item in page.get("Items", []))
+        return [checkpoint for checkpoint in checkpoints if not checkpoint.key.startswith("#")]
 
 
 def _item_of(checkpoint: Checkpoint) -> dict[str, Any]:
-    item: dict[str, Any] = {"store_id": {"S": checkpoint.store_id}, "entity": {"S": checkpoint.key}}
+    values: dict[str, Any] = {"store_id": checkpoint.store_id, "entity": checkpoint.key}
     texts: dict[str, str | None] = {
         "cursor": checkpoint.cursor.to_text() if checkpoint.cursor else None,
         "resume": checkpoint.resume.to_text() if checkpoint.resume else None,
@@ -47,29 +49,27 @@ def _item_of(checkpoint: Checkpoint) -> dict[str, Any]:
         "since": _time(checkpoint.since),
         "last_run_at": _time(checkpoint.last_run_at),
     }
-    item |= {name: {"S": value} for name, value in texts.items() if value is not None}
-    item |= {name: {"N": str(getattr(checkpoint, name))} for name in _COUNTS}
+    values |= {name: value for name, value in texts.items() if value is not None}
+    values |= {name: getattr(checkpoint, name) for name in _COUNTS}
     if checkpoint.total_estimate is not None:
-        item["total_estimate"] = {"N": str(checkpoint.total_estimate)}
-    return item
+        values["total_estimate"] = checkpoint.total_estimate
+    return to_item(values)
 
 
 def _checkpoint_of(item: dict[str, Any]) -> Checkpoint:
-    def text(name: str) -> str | None:
-        return item[name]["S"] if name in item else None
-
-    cursor, resume, since, last_run = text("cursor"), text("resume"), text("since"), text("last_run_at")
-    resume_token = text("resume_token")
+    values = from_item(item)
+    cursor, resume, since, last_run = (values.get(name) for name in ("cursor", "resume", "since", "last_run_at"))
+    total_estimate = values.get("total_estimate")
     return Checkpoint(
-        store_id=item["store_id"]["S"],
-        key=item["entity"]["S"],
+        store_id=values["store_id"],
+        key=values["entity"],
         cursor=Cursor.from_text(cursor) if cursor else None,
         resume=Cursor.from_text(resume) if resume else None,
-        resume_token=resume_token,
+        resume_token=values.get("resume_token"),
         since=parse_time(since) if since else None,
         last_run_at=parse_time(last_run) if last_run else None,
-        total_estimate=int(item["total_estimate"]["N"]) if "total_estimate" in item else None,
-        **{name: int(item[name]["N"]) for name in _COUNTS if name in item},
+        total_estimate=int(total_estimate) if total_estimate is not None else None,
+        **{name: int(values[name]) for name in _COUNTS if name in values},
     )
 
 
@@ -89,23 +89,18 @@ class DynamoHealthLog:
     def record_repairs(self, store_id: str, topics: list[str], now: datetime) -> None:
         self._client.update_item(
             TableName=self._table,
-            Key={"store_id": {"S": store_id}, "entity": {"S": self.KEY}},
+            Key=to_item({"store_id": store_id, "entity": self.KEY}),
             UpdateExpression="ADD repaired_total :n SET last_checked_at = :t, last_repaired = :r",
-            ExpressionAttributeValues={
-                ":n": {"N": str(len(topics))},
-                ":t": {"S": format_time(now)},
-                ":r": {"S": ",".join(topics)},
-            },
+            ExpressionAttributeValues=to_item({":n": len(topics), ":t": format_time(now), ":r": ",".join(topics)}),
         )
 
     def read(self, store_id: str) -> dict[str, str | int]:
-        item = self._client.get_item(
-            TableName=self._table, Key={"store_id": {"S": store_id}, "entity": {"S": self.KEY}}
-        ).get("Item", {})
+        item = self._client.get_item(TableName=self._table, Key=to_item({"store_id": store_id, "entity": self.KEY}))
+        values = from_item(item.get("Item", {}))
         return {
-            "repaired_total": int(item.get("repaired_total", {}).get("N", "0")),
-            "last_checked_at": item.get("last_checked_at", {}).get("S", ""),
-            "last_repaired": item.get("last_repaired", {}).get("S", ""),
+            "repaired_total": int(values.get("repaired_total", 0)),
+            "last_checked_at": values.get("last_checked_at", ""),
+            "last_repaired": values.get("last_repaired", ""),
         }
 
 
@@ -121,12 +116,9 @@ class DynamoEntitySources:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"{store_id}#{entity_type}"}},
+            ExpressionAttributeValues=to_item({":pk": f"{store_id}#{entity_type}"}),
             ProjectionExpression="#src, sort_key",
             ExpressionAttributeNames={"#src": "source"},
         )
-        return [
-            (item.get("source", {}).get("S", ""), item.get("sort_key", {}).get("S", "").partition("#")[2])
-            for page in pages
-            for item in page.get("Items", [])
-        ]
+        items = (from_item(item) for page in pages for item in page.get("Items", []))
+        return [(item.get("source", ""), item.get("sort_key", "").partition("#")[2]) for item in items]

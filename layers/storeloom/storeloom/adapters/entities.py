@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.domain import CommerceEvent
 
 
@@ -35,7 +36,7 @@ class DynamoEntityStore:
     def get(self, store_id: str, entity_type: str, entity_id: str) -> dict[str, Any] | None:
         response = self._client.get_item(
             TableName=self._table,
-            Key={"pk": {"S": entity_partition(store_id, entity_type)}, "entity_id": {"S": entity_id}},
+            Key=to_item({"pk": entity_partition(store_id, entity_type), "entity_id": entity_id}),
             ConsistentRead=True,
         )
         item = response.get("Item")
@@ -46,29 +47,13 @@ class DynamoEntityStore:
         pages = paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": entity_partition(store_id, entity_type)}},
+            ExpressionAttributeValues=to_item({":pk": entity_partition(store_id, entity_type)}),
         )
         for page in pages:
             for item in page.get("Items", []):
                 entity = _entity_of(item)
                 if entity is not None:
                     yield entity
-
-    def by_email(self, store_id: str, email: str) -> list[dict[str, Any]]:
-        """Every stored entity (orders, carts, customers) carrying this normalized email."""
-        return self._query_index("by_email", "email_key", f"{store_id}#{email.strip().lower()}")
-
-    def by_customer(self, store_id: str, customer_id: str) -> list[dict[str, Any]]:
-        return self._query_index("by_customer", "customer_key", f"{store_id}#{customer_id}")
-
-    def _query_index(self, index: str, key_name: str, key_value: str) -> list[dict[str, Any]]:
-        response = self._client.query(
-            TableName=self._table,
-            IndexName=index,
-            KeyConditionExpression=f"{key_name} = :key",
-            ExpressionAttributeValues={":key": {"S": key_value}},
-        )
-        return [entity for item in response.get("Items", []) if (entity := _entity_of(item)) is not None]
 
 
 def conditional_put(event: CommerceEvent) -> dict[str, Any]:
@@ -79,36 +64,36 @@ def conditional_put(event: CommerceEvent) -> dict[str, Any]:
     return {
         "Item": entity_item(event),
         "ConditionExpression": "attribute_not_exists(pk) OR version <= :version",
-        "ExpressionAttributeValues": {":version": {"N": str(version_of(event.occurred_at))}},
+        "ExpressionAttributeValues": to_item({":version": version_of(event.occurred_at)}),
     }
 
 
 def entity_item(event: CommerceEvent) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "pk": {"S": entity_partition(event.store_id, event.entity_type)},
-        "entity_id": {"S": event.entity_id},
-        "entity_type": {"S": event.entity_type},
-        "version": {"N": str(version_of(event.occurred_at))},
-        "platform": {"S": event.platform},
-        "event_id": {"S": event.event_id},
-        "source": {"S": event.source},
-        "sort_key": {"S": f"{event.entity_type}#{event.occurred_at.isoformat()}"},
+    values: dict[str, Any] = {
+        "pk": entity_partition(event.store_id, event.entity_type),
+        "entity_id": event.entity_id,
+        "entity_type": event.entity_type,
+        "version": version_of(event.occurred_at),
+        "platform": event.platform,
+        "event_id": event.event_id,
+        "source": event.source,
+        "sort_key": f"{event.entity_type}#{event.occurred_at.isoformat()}",
     }
     if event.entity is None:
-        item["deleted"] = {"BOOL": True}
-        return item
-    item["body"] = {"S": event.entity.model_dump_json()}
+        values["deleted"] = True
+        return to_item(values)
+    values["body"] = event.entity.model_dump_json()
     email = getattr(event.entity, "email", None)
     customer_id = event.entity.id if event.entity_type == "customer" else getattr(event.entity, "customer_id", None)
     if email:
-        item["email_key"] = {"S": f"{event.store_id}#{email}"}
+        values["email_key"] = f"{event.store_id}#{email}"
     if customer_id:
-        item["customer_key"] = {"S": f"{event.store_id}#{customer_id}"}
-    return item
+        values["customer_key"] = f"{event.store_id}#{customer_id}"
+    return to_item(values)
 
 
 def _entity_of(item: dict[str, Any]) -> dict[str, Any] | None:
-    body = item.get("body", {}).get("S")
+    body = from_item(item).get("body")
     if body is None:
         return None
     entity: dict[str, Any] = json.loads(body)

@@ -6,9 +6,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.domain.flow_config import FlowConfig
 
-_HEAD = "0"
+_HEAD = 0
 
 
 class StaleConfigWrite(Exception):
@@ -21,28 +22,27 @@ class DynamoFlowConfigStore:
         self._client = client
 
     def current(self, store_id: str, flow_id: str) -> FlowConfig | None:
-        return self.version(store_id, flow_id, 0)
+        return self.version(store_id, flow_id, _HEAD)
 
     def version(self, store_id: str, flow_id: str, version: int) -> FlowConfig | None:
         response = self._client.get_item(
             TableName=self._table,
-            Key={"pk": {"S": f"{store_id}#{flow_id}"}, "version": {"N": str(version)}},
+            Key=to_item({"pk": f"{store_id}#{flow_id}", "version": version}),
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return FlowConfig.model_validate_json(item["body"]["S"]) if item else None
+        return FlowConfig.model_validate_json(from_item(item)["body"]) if item else None
 
     def save(self, config: FlowConfig) -> FlowConfig:
         """Write version n+1 and move the head to it in one transaction, unless someone else did first."""
         head = self.current(config.store_id, config.flow_id)
         previous = head.version if head else 0
         saved = config.model_copy(update={"version": previous + 1})
-        pk = {"S": f"{config.store_id}#{config.flow_id}"}
-        body = {"S": saved.model_dump_json()}
+        pk, body = f"{config.store_id}#{config.flow_id}", saved.model_dump_json()
         guard = (
             {
                 "ConditionExpression": "body_version = :previous",
-                "ExpressionAttributeValues": {":previous": {"N": str(previous)}},
+                "ExpressionAttributeValues": to_item({":previous": previous}),
             }
             if head
             else {"ConditionExpression": "attribute_not_exists(pk)"}
@@ -53,23 +53,14 @@ class DynamoFlowConfigStore:
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": {
-                                "pk": pk,
-                                "version": {"N": str(saved.version)},
-                                "body": body,
-                            },
+                            "Item": to_item({"pk": pk, "version": saved.version, "body": body}),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": {
-                                "pk": pk,
-                                "version": {"N": _HEAD},
-                                "body": body,
-                                "body_version": {"N": str(saved.version)},
-                            },
+                            "Item": to_item({"pk": pk, "version": _HEAD, "body": body, "body_version": saved.version}),
                             **guard,
                         }
                     },

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.adapters.entities import entity_partition
 from storeloom.domain import Cart, Customer, Order, Product
 
@@ -45,10 +46,10 @@ class DynamoCommerceReader:
     def _get(self, store_id: str, entity_type: str, entity_id: str, model: type[E]) -> E | None:
         response = self._client.get_item(
             TableName=self._table,
-            Key={"pk": {"S": entity_partition(store_id, entity_type)}, "entity_id": {"S": entity_id}},
+            Key=to_item({"pk": entity_partition(store_id, entity_type), "entity_id": entity_id}),
             ConsistentRead=True,
         )
-        body = response.get("Item", {}).get("body", {}).get("S")
+        body = from_item(response.get("Item", {})).get("body")
         return model.model_validate_json(body) if body else None
 
     def _query(self, index: str, key_name: str, key: str, prefix: str, model: type[E]) -> list[E]:
@@ -56,11 +57,7 @@ class DynamoCommerceReader:
             TableName=self._table,
             IndexName=index,
             KeyConditionExpression=f"{key_name} = :key AND begins_with(sort_key, :prefix)",
-            ExpressionAttributeValues={":key": {"S": key}, ":prefix": {"S": prefix}},
+            ExpressionAttributeValues=to_item({":key": key, ":prefix": prefix}),
         )
-        return [
-            model.model_validate(json.loads(item["body"]["S"]))
-            for page in pages
-            for item in page.get("Items", [])
-            if "body" in item
-        ]
+        items = (from_item(item) for page in pages for item in page.get("Items", []))
+        return [model.model_validate(json.loads(item["body"])) for item in items if "body" in item]

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.adapters.entities import conditional_put
 from storeloom.domain import CommerceEvent
 from storeloom.domain.event import content_digest
@@ -58,7 +59,7 @@ class DynamoIngestLedger:
         one second (Shopify's resolution). The poll is the platform's current state, so it is applied."""
         claim = self._claim(event, now)
         claim["Put"]["ConditionExpression"] = "digest = :old"
-        claim["Put"]["ExpressionAttributeValues"] = {":old": {"S": old_digest or ""}}
+        claim["Put"]["ExpressionAttributeValues"] = to_item({":old": old_digest or ""})
         del claim["Put"]["ExpressionAttributeNames"]
         try:
             self._client.transact_write_items(TransactItems=[claim, self._upsert(event)])
@@ -69,36 +70,36 @@ class DynamoIngestLedger:
         return "applied"
 
     def mark_done(self, marks: Sequence[DoneMark], now: datetime) -> None:
-        expires = str(int(now.timestamp()) + self._ttl)
+        expires = int(now.timestamp()) + self._ttl
         requests = [{"PutRequest": {"Item": _done_item(mark, expires)}} for mark in marks]
         for start in range(0, len(requests), _BATCH_WRITE_LIMIT):
             self._write_all(requests[start : start + _BATCH_WRITE_LIMIT])
 
     def lookup(self, key: str) -> dict[str, str] | None:
         """The recorded status and raw_ref of an ingest key (for demos, status and audits)."""
-        response = self._client.get_item(TableName=self._ledger, Key={"pk": {"S": f"ingest#{key}"}})
+        response = self._client.get_item(TableName=self._ledger, Key=to_item({"pk": f"ingest#{key}"}))
         item = response.get("Item")
         if not item:
             return None
-        return {name: value.get("S", value.get("N", "")) for name, value in item.items()}
+        return {name: str(value) for name, value in from_item(item).items()}
 
     def _claim(self, event: CommerceEvent, now: datetime) -> dict[str, Any]:
         epoch = int(now.timestamp())
-        item = {
-            "pk": {"S": f"ingest#{event.idempotency_key}"},
-            "status": {"S": "claimed"},
-            "lease_until": {"N": str(epoch + self._lease)},
-            "expires_at": {"N": str(epoch + self._ttl)},
+        item: dict[str, Any] = {
+            "pk": f"ingest#{event.idempotency_key}",
+            "status": "claimed",
+            "lease_until": epoch + self._lease,
+            "expires_at": epoch + self._ttl,
         }
         if event.raw_ref:
-            item["raw_ref"] = {"S": event.raw_ref}
+            item["raw_ref"] = event.raw_ref
         return {
             "Put": {
                 "TableName": self._ledger,
-                "Item": item,
+                "Item": to_item(item),
                 "ConditionExpression": _CLAIM_CONDITION,
                 "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":claimed": {"S": "claimed"}, ":now": {"N": str(epoch)}},
+                "ExpressionAttributeValues": to_item({":claimed": "claimed", ":now": epoch}),
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
@@ -123,10 +124,10 @@ def _cancellation_outcome(error: ClientError) -> tuple[ClaimOutcome, str | None]
     reasons: list[dict[str, Any]] = list(error.response.get("CancellationReasons") or [])  # type: ignore[arg-type]
     claim, upsert = [*reasons, {}, {}][:2]
     if claim.get("Code") == "ConditionalCheckFailed":
-        old = claim.get("Item", {})
-        if old.get("status", {}).get("S") == "claimed":
+        old = from_item(claim.get("Item", {}))
+        if old.get("status") == "claimed":
             return "in_progress", None
-        return "duplicate", old.get("digest", {}).get("S")
+        return "duplicate", old.get("digest")
     if upsert.get("Code") == "ConditionalCheckFailed":
         return "stale", None
     # TransactionConflict and throttling: the message is retried.
@@ -140,15 +141,15 @@ def _revises(event: CommerceEvent, old_digest: str | None) -> bool:
     return old_digest != content_digest(event.entity.model_dump_json() if event.entity else None)
 
 
-def _done_item(mark: DoneMark, expires: str) -> dict[str, Any]:
-    item = {
-        "pk": {"S": f"ingest#{mark.key}"},
-        "status": {"S": mark.outcome},
-        "event_id": {"S": mark.event_id},
-        "expires_at": {"N": expires},
+def _done_item(mark: DoneMark, expires: int) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "pk": f"ingest#{mark.key}",
+        "status": mark.outcome,
+        "event_id": mark.event_id,
+        "expires_at": expires,
     }
     if mark.raw_ref:
-        item["raw_ref"] = {"S": mark.raw_ref}
+        item["raw_ref"] = mark.raw_ref
     if mark.digest:
-        item["digest"] = {"S": mark.digest}
-    return item
+        item["digest"] = mark.digest
+    return to_item(item)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.domain import format_utc
 from storeloom.domain.outbound import OutboundMessage
 
@@ -18,11 +19,13 @@ class DynamoOutbox:
     def deliver(self, message: OutboundMessage) -> str:
         self._client.put_item(
             TableName=self._table,
-            Item={
-                "store_id": {"S": message.store_id},
-                "sk": {"S": f"{format_utc(message.created_at)}#{message.message_id}"},
-                "body": {"S": message.model_dump_json()},
-            },
+            Item=to_item(
+                {
+                    "store_id": message.store_id,
+                    "sk": f"{format_utc(message.created_at)}#{message.message_id}",
+                    "body": message.model_dump_json(),
+                }
+            ),
         )
         return message.message_id
 
@@ -30,8 +33,10 @@ class DynamoOutbox:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="store_id = :store",
-            ExpressionAttributeValues={":store": {"S": store_id}},
+            ExpressionAttributeValues=to_item({":store": store_id}),
         )
         return [
-            OutboundMessage.model_validate_json(item["body"]["S"]) for page in pages for item in page.get("Items", [])
+            OutboundMessage.model_validate_json(from_item(item)["body"])
+            for page in pages
+            for item in page.get("Items", [])
         ]

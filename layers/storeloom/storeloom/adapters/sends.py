@@ -11,6 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from storeloom.adapters.dynamo_items import from_item, to_item
+
 
 class DynamoSendLedger:
     def __init__(self, table_name: str, client: Any, lease_seconds: int = 120, ttl_seconds: int = 44 * 86400):
@@ -24,46 +26,50 @@ class DynamoSendLedger:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item={
-                    "pk": {"S": key},
-                    "status": {"S": "claimed"},
-                    "lease_until": {"N": str(epoch + self._lease)},
-                    "expires_at": {"N": str(epoch + self._ttl)},
-                },
+                Item=to_item(
+                    {
+                        "pk": key,
+                        "status": "claimed",
+                        "lease_until": epoch + self._lease,
+                        "expires_at": epoch + self._ttl,
+                    }
+                ),
                 ConditionExpression="attribute_not_exists(pk) OR (#s = :claimed AND lease_until < :now)",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":claimed": {"S": "claimed"}, ":now": {"N": str(epoch)}},
+                ExpressionAttributeValues=to_item({":claimed": "claimed", ":now": epoch}),
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            old: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
-            if old.get("status", {}).get("S") == "delivered":
-                return "delivered", old.get("provider_id", {}).get("S")
+            old = from_item(error.response.get("Item") or {})  # type: ignore[arg-type]
+            if old.get("status") == "delivered":
+                return "delivered", old.get("provider_id")
             return "in_progress", None
         return "claimed", None
 
     def delivered(self, key: str, provider_id: str, now: datetime) -> None:
         self._client.put_item(
             TableName=self._table,
-            Item={
-                "pk": {"S": key},
-                "status": {"S": "delivered"},
-                "provider_id": {"S": provider_id},
-                "delivered_at": {"N": str(int(now.timestamp()))},
-                "expires_at": {"N": str(int(now.timestamp()) + self._ttl)},
-            },
+            Item=to_item(
+                {
+                    "pk": key,
+                    "status": "delivered",
+                    "provider_id": provider_id,
+                    "delivered_at": int(now.timestamp()),
+                    "expires_at": int(now.timestamp()) + self._ttl,
+                }
+            ),
         )
 
     def release(self, key: str) -> None:
         try:
             self._client.delete_item(
                 TableName=self._table,
-                Key={"pk": {"S": key}},
+                Key=to_item({"pk": key}),
                 ConditionExpression="#s = :claimed",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":claimed": {"S": "claimed"}},
+                ExpressionAttributeValues=to_item({":claimed": "claimed"}),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":

@@ -9,6 +9,7 @@ from typing import Any
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 
 
+# Hand-written attribute values: adapters.dynamo_items imports boto3, kept off the webhook receiver's cold start.
 class DynamoStoreRegistry:
     def __init__(self, table_name: str, client: Any) -> None:
         self._table = table_name

@@ -57,11 +57,11 @@ def capped(sends: Iterable[SendRecord], medium: str, cap_seconds: int, now: date
 
 
 def excluded(
-    sends: Iterable[SendRecord], run_id: str, abandonment_flows: Iterable[str], days: int, now: datetime
+    sends: Iterable[SendRecord], run_id: str, abandonment_flows: Iterable[str], seconds: int, now: datetime
 ) -> bool:
-    """Another abandonment run already messaged this person within the exclusion period."""
+    """Another abandonment run already messaged this person within the last ``seconds`` (the exclusion)."""
     flows = set(abandonment_flows)
-    since = now - timedelta(seconds=days)
+    since = now - timedelta(seconds=seconds)
     return any(s.flow_id in flows and s.run_id != run_id and s.at > since for s in sends)
 
 
