@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/storeloom tools functions bench tests
-	$(BIN)/lint-imports
+	PYTHONPATH=layers/storeloom:tools $(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 
 bench: $(STAMP)

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from storeloom import bootstrap
-from storeloom.services.flows import wiring
 from storeloom_tools.local import lambda_seam
 from storeloom_tools.local.metering import counting_requests
 from tests.integration.test_abandoned_cart_flow import Harness, seed
@@ -23,12 +21,11 @@ SERVICES = ("dynamodb", "stepfunctions", "sesv2", "events", "sqs", "secretsmanag
 def main() -> None:
     with pytest.MonkeyPatch.context() as patch, provisioned_stack(patch) as aws:
         patch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")  # the handlers' logs would bury the figures
-        wiring.forget()
         harness = Harness(aws)
+        clients = [aws.runtime.aws.client(service) for service in SERVICES]
         per_step: list[tuple[int, Counter[str]]] = []
 
         def dispatch(name: str, event: Any) -> Any:
-            clients = [bootstrap.aws_client(service) for service in SERVICES]
             with counting_requests(clients) as counter:
                 result = harness.dispatch(name, event)
             per_step.append((int(event.get("step", -1)), counter.calls))
@@ -37,20 +34,19 @@ def main() -> None:
         restore = lambda_seam.install(dispatch)
         try:
             harness.enable()
-            starter_calls = _count(lambda: harness.trigger(seed(harness)))
+            starter_calls = _count(clients, lambda: harness.trigger(seed(harness)))
             executions = harness.finish()
             history = aws.client("stepfunctions").get_execution_history(
                 executionArn=executions[0]["executionArn"], maxResults=1000
             )["events"]
         finally:
             restore()
-            wiring.forget()
     _report(history, starter_calls, per_step)
     _report_live()
 
 
-def _count(action: Any) -> Counter[str]:
-    with counting_requests([bootstrap.aws_client(service) for service in SERVICES]) as counter:
+def _count(clients: list[Any], action: Any) -> Counter[str]:
+    with counting_requests(clients) as counter:
         action()
     return counter.calls
 

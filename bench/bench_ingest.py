@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from storeloom import bootstrap
+from storeloom.bootstrap import services
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.types import loads
 from storeloom.platforms.registry import get_adapter
@@ -25,6 +25,7 @@ from storeloom.platforms.signatures import SIGNATURE_CHECKS, sign
 from storeloom.services.platform_port import NormalizationError, NormalizeContext
 from storeloom_tools.local.metering import counting_requests
 from tests.support.aws import provisioned_stack
+from tests.support.sqs import ingest_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -56,16 +57,16 @@ def main() -> None:
 
 def requests_per_event() -> None:
     with pytest.MonkeyPatch.context() as patch, provisioned_stack(patch) as stack:
-        service = bootstrap.ingest_service()
-        clients = [bootstrap.aws_client(name) for name in ("dynamodb", "events", "s3")]
+        service = services.ingest_service(stack.runtime)
+        clients = [stack.runtime.aws.client(name) for name in ("dynamodb", "events", "s3")]
         for size in (1, 10):
             batch = [(f"m{i}", _order_message(f"new-{size}-{i}")) for i in range(size)]
             with counting_requests(clients) as counter:
-                service.process_batch(batch)
+                ingest_batch(service, batch)
             per_event = counter.total / size
             print(f"new events, SQS batch of {size:>2}: {per_event:.2f} AWS requests per event {dict(counter.calls)}")
         with counting_requests(clients) as counter:
-            service.process_batch([("dup", _order_message("new-1-0"))])
+            ingest_batch(service, [("dup", _order_message("new-1-0"))])
         print(f"duplicate event:               {counter.total} AWS request {dict(counter.calls)}")
         print(f"(moto stack: {len(stack.stack.functions)} functions provisioned from template.yaml)")
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from storeloom.bootstrap import services
 from storeloom.bootstrap.runtime import ColdStart
-from storeloom.domain import CommerceEvent
+from storeloom.domain.model import CommerceEvent
 from storeloom.services.flows.starter import FlowStarter
 
 logger = Logger(service="flow_starter")

@@ -35,7 +35,7 @@ def reject(error: WebhookRejected) -> Response[Any]:
 
 @logger.inject_lambda_context
 def handle(event: dict[str, Any], context: LambdaContext, receiver: WebhookReceiver) -> dict[str, Any]:
-    app.append_context(receiver=receiver)
+    app.context["receiver"] = receiver  # read by the route; resolve() clears it after each event
     return app.resolve(event, context)
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from storeloom_tools.local.stack import LocalStack
-from tests.support.aws import forget_cached_wiring
 
 
 @pytest.fixture(scope="module")
@@ -21,4 +20,3 @@ def local_stack() -> Iterator[LocalStack]:
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
-        forget_cached_wiring()

@@ -9,12 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from storeloom import bootstrap
+from storeloom.bootstrap import services
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom_tools.cli import main
 from storeloom_tools.demo.demo import run_ingest_chapter
 from storeloom_tools.demo.demo_webhooks import Delivery, post
 from storeloom_tools.local.stack import LocalStack
+from tests.support.sqs import ingest_batch
 
 pytestmark = pytest.mark.e2e
 PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"
@@ -67,12 +68,12 @@ def test_concurrent_workers_given_the_same_fact_apply_it_exactly_once(local_stac
     # moto in server mode serializes conditional writes, as DynamoDB does.
     body = (PAYLOADS / "shopify_orders_create.json").read_text()
     message = IngestMessage(platform="shopify", store_id="race", topic="orders/create", source="poll", body=body)
-    service = bootstrap.ingest_service()
+    service = services.ingest_service(local_stack.runtime)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def work(index: int) -> None:
-        result = service.process_batch([(f"m{index}", message)])
+        result = ingest_batch(service, [(f"m{index}", message)])
         with lock:
             outcomes.extend(r.outcome for r in result.results)
             outcomes.extend("retry" for _ in result.failed_message_ids)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from storeloom.adapters.entities import DynamoEntityStore
-from storeloom.services.polling import wiring
 from storeloom_tools.cli import main
 from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
 from storeloom_tools.local.stack import LocalStack
@@ -32,7 +31,6 @@ def test_scheduled_polls_recover_an_edit_whose_webhook_was_dropped(
         args = ["stores", "add", "--platform", "shopify", "--store-id", "polled", "--api-url", server.url]
         assert main([*args, "--webhook-secret", "s", "--api-key", shop.access_token]) == 0
         assert "poll-polled-orders" in json.loads(capsys.readouterr().out)["schedules"]
-        wiring.forget()
 
         assert local_stack.ticker.fire_all(lambda name: name == "poll-polled-orders") == 1
         order_id = sorted(str(row["id"]) for row in shop.data.all("orders"))[0]

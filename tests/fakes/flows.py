@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storeloom.domain import Cart, Customer, Order, Product
 from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.model import Cart, Customer, Order, Product
 from storeloom.domain.outbound import OutboundMessage
 
 

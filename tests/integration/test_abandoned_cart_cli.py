@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from storeloom.bootstrap import services
 from storeloom.domain.decisions import Decision
-from storeloom.services.flows import wiring
 from storeloom_tools.cli import main
 from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
@@ -17,10 +17,9 @@ from tests.support.aws import AwsStack
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
-    connection = endpoint.StackConnection(None, None, aws_stack.stack.environment())
+    connection = aws_stack.connection()
     monkeypatch.setattr(endpoint, "connect", lambda *_args: connection)
     yield aws_stack
-    wiring.forget()
 
 
 def test_enable_with_second_delays_then_show_and_disable(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,7 +48,7 @@ def test_webhook_channel_without_url_is_refused(cli: AwsStack, capsys: pytest.Ca
 
 
 def test_runs_lists_each_run_with_its_decisions(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
-    log = wiring.run_log()
+    log = services.run_log(cli.runtime)
     now = datetime.now(UTC)
     for step, kind, reason in [(-1, "entered", None), (0, "exited", "converted")]:
         log.record(

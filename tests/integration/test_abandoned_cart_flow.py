@@ -21,10 +21,9 @@ from storeloom.adapters.entities import DynamoEntityStore
 from storeloom.adapters.flow_config import DynamoFlowConfigStore
 from storeloom.adapters.outbox import DynamoOutbox
 from storeloom.adapters.runs import DynamoRunLog
-from storeloom.domain import CommerceEvent
 from storeloom.domain.decisions import Decision
 from storeloom.domain.flow_config import FlowConfig
-from storeloom.services.flows import wiring
+from storeloom.domain.model import CommerceEvent
 from storeloom.services.flows.admin import summarise_runs
 from storeloom_tools.local import lambda_seam
 from storeloom_tools.local.dispatch import SqsPoller
@@ -107,14 +106,12 @@ class Harness:
 
 @pytest.fixture
 def flow(aws_stack: AwsStack) -> Iterator[Harness]:
-    wiring.forget()
     harness = Harness(aws_stack)
     restore = lambda_seam.install(harness.dispatch)
     try:
         yield harness
     finally:
         restore()
-        wiring.forget()
 
 
 def ts(moment: datetime) -> str:

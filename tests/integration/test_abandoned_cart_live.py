@@ -12,12 +12,12 @@ import pytest
 
 from storeloom.adapters.entities import DynamoEntityStore
 from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
-from storeloom.domain import CommerceEvent
+from storeloom.bootstrap import services
 from storeloom.domain.decisions import Decision
 from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.model import CommerceEvent
 from storeloom.domain.run import RunState, Subject
 from storeloom.domain.stores import StoreRecord, StoreSecrets
-from storeloom.services.flows import wiring
 from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
 from tests.support.aws import AwsStack
 
@@ -34,10 +34,8 @@ def shop() -> Iterator[tuple[FakeShopify, str]]:
 
 
 @pytest.fixture
-def stack(aws_stack: AwsStack) -> Iterator[AwsStack]:
-    wiring.forget()
-    yield aws_stack
-    wiring.forget()
+def stack(aws_stack: AwsStack) -> AwsStack:
+    return aws_stack
 
 
 def register(stack: AwsStack, api_url: str) -> None:
@@ -73,7 +71,7 @@ def seed_entity_store(stack: AwsStack, product_age: timedelta = timedelta(hours=
 
 def step(stack: AwsStack, state: RunState) -> list[Decision]:
     stack.invoker.invoke("FlowStepFunction", state.model_dump(mode="json"))
-    return wiring.run_log().list(STORE)
+    return services.run_log(stack.runtime).list(STORE)
 
 
 def test_an_order_only_the_platform_knows_of_exits_the_step_converted(
@@ -88,11 +86,9 @@ def test_an_order_only_the_platform_knows_of_exits_the_step_converted(
     assert (decision.kind, decision.reason, decision.detail["orders"]) == ("exited", "converted", "live")
 
 
-def test_live_recheck_off_reads_the_entity_store_only(
-    stack: AwsStack, shop: tuple[FakeShopify, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_live_recheck_off_reads_the_entity_store_only(stack: AwsStack, shop: tuple[FakeShopify, str]) -> None:
     api, url = shop
-    monkeypatch.setenv("LIVE_RECHECK", "false")
+    stack = stack.with_environment(LIVE_RECHECK="false")
     register(stack, url)
     state = seed_entity_store(stack)
     buyer = next(api.data.all("customers"))
@@ -110,7 +106,7 @@ def test_live_product_prices_the_message(stack: AwsStack, shop: tuple[FakeShopif
     api.data.touch("products", PRODUCT, title="Glazed mug", variants=[variant])
     [decision] = step(stack, state)
     assert (decision.kind, decision.detail["enrichment"], decision.detail["orders"]) == ("sent", "live", "live")
-    [message] = wiring.outbox().list(STORE)
+    [message] = services.outbox(stack.runtime).list(STORE)
     assert [(i.title, str(i.unit_price.amount)) for i in message.items] == [("Glazed mug", "17.50")]
 
 

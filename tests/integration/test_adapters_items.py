@@ -31,12 +31,12 @@ from storeloom.adapters.runs import DynamoRunLog
 from storeloom.adapters.sends import DynamoSendLedger
 from storeloom.adapters.stores import DynamoStoreRegistry
 from storeloom.adapters.suppressions import DynamoSuppressionList
-from storeloom.domain import CommerceEvent, event_id_for, format_utc, idempotency_key
 from storeloom.domain.checkpoint import Checkpoint
 from storeloom.domain.cursor import Cursor
 from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.event import content_digest
 from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.model import CommerceEvent, event_id_for, format_utc, idempotency_key
 from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.stores import StoreRecord
 from storeloom.services.ingest.ports import DoneMark

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from storeloom import bootstrap
 from storeloom.adapters.entities import DynamoEntityStore
+from storeloom.bootstrap import services
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom_tools.local.metering import counting_requests
 from tests.support.aws import AwsStack
+from tests.support.sqs import ingest_batch
 from tests.support.webhooks import payload, receive_sqs_event, register_store, webhook_event
 
 SECRET = "whsec"
@@ -74,8 +75,7 @@ def test_duplicate_delivery_costs_one_request_and_publishes_nothing(shop: AwsSta
     # When Shopify retries the same delivery
     deliver(shop, "shopify_orders_updated.json", "orders/updated", **{"x-shopify-webhook-id": "w-1"})
     batch = receive_sqs_event(shop, "IngestQueue")
-    bootstrap.ingest_service()
-    clients = [bootstrap.aws_client(name) for name in ("dynamodb", "events", "s3")]
+    clients = [shop.runtime.aws.client(name) for name in ("dynamodb", "events", "s3")]
     with counting_requests(clients) as counter:
         response = shop.invoker.invoke("IngestWorkerFunction", batch)
     # Then it is recognised by the claim alone
@@ -87,8 +87,7 @@ def test_duplicate_delivery_costs_one_request_and_publishes_nothing(shop: AwsSta
 def test_new_event_costs_one_transaction_one_publish_and_one_batched_mark(shop: AwsStack) -> None:
     deliver(shop, "shopify_orders_create.json", "orders/create")
     batch = receive_sqs_event(shop, "IngestQueue")
-    bootstrap.ingest_service()
-    clients = [bootstrap.aws_client(name) for name in ("dynamodb", "events", "s3")]
+    clients = [shop.runtime.aws.client(name) for name in ("dynamodb", "events", "s3")]
     with counting_requests(clients) as counter:
         shop.invoker.invoke("IngestWorkerFunction", batch)
     assert dict(counter.calls) == {
@@ -133,12 +132,12 @@ def _ledger_items(stack: AwsStack) -> list[dict[str, str]]:
 def test_a_poll_that_reads_different_content_at_the_same_updated_at_replaces_it(shop: AwsStack) -> None:
     # Given an order version stored from a webhook
     order = json.loads(payload("shopify_orders_updated.json"))
-    service = bootstrap.ingest_service()
+    service = services.ingest_service(shop.runtime)
 
     def ingest(source: str, **changes: Any) -> list[str]:
         body = json.dumps({**order, **changes})
         message = IngestMessage(platform="shopify", store_id="shop-1", topic="orders/updated", source=source, body=body)
-        return [r.outcome for r in service.process_batch([(source, message)]).results]
+        return [r.outcome for r in ingest_batch(service, [(source, message)]).results]
 
     assert ingest("webhook", fulfillment_status=None) == ["applied"]
     # When a poll reads the order again with the same updated_at but a second edit made in that second

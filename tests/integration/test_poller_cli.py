@@ -9,25 +9,21 @@ from collections.abc import Iterator
 import pytest
 
 from storeloom.adapters.checkpoints import DynamoHealthLog
-from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+from storeloom.bootstrap import services
 from storeloom.domain.cursor import parse_time
-from storeloom.services.polling import wiring
 from storeloom_tools.cli import main
 from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
 from storeloom_tools.local import endpoint
-from storeloom_tools.local.endpoint import StackConnection
 from tests.integration.test_poller_functions import drain_ingest, register
 from tests.support.aws import AwsStack
 
 
 @pytest.fixture
-def stack(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
-    monkeypatch.setenv("POLL_FIRST_LOOKBACK_HOURS", str(60 * 24))
-    connection = StackConnection(None, "http://function-url.local/", aws_stack.stack.environment())
+def stack(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> AwsStack:
+    stack = aws_stack.with_environment(POLL_FIRST_LOOKBACK_HOURS=str(60 * 24))
+    connection = stack.connection("http://function-url.local/")
     monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
-    wiring.forget()
-    yield aws_stack
-    wiring.forget()
+    return stack
 
 
 @pytest.fixture
@@ -114,9 +110,8 @@ def test_subscription_health_recreates_a_deleted_subscription(stack: AwsStack, s
 
 
 def test_a_removed_store_loses_its_schedules(stack: AwsStack) -> None:
-    target = ScheduleTarget.from_environment(stack.stack.environment())
-    assert target is not None
-    schedules = PollSchedules(stack.client("scheduler"), target)
+    schedules = services.poll_schedules(stack.runtime)
+    assert schedules is not None
     schedules.ensure("gone", ["orders", "products"], 15)
     schedules.ensure("gone", ["orders"], 30)  # re-registering updates in place
 

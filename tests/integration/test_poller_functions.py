@@ -12,8 +12,8 @@ import pytest
 from storeloom.adapters.checkpoints import DynamoCheckpointStore
 from storeloom.adapters.entities import DynamoEntityStore
 from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+from storeloom.bootstrap import services
 from storeloom.domain.stores import StoreRecord, StoreSecrets
-from storeloom.services.polling import wiring
 from storeloom_tools.fakes import FakeShopify, FakeWooCommerce, LoopbackServer, seed_shopify
 from storeloom_tools.fakes.scenario import DroppedWebhook
 from storeloom_tools.fakes.woocommerce_data import seed_woocommerce
@@ -22,11 +22,8 @@ from tests.support.webhooks import receive_sqs_event
 
 
 @pytest.fixture
-def stack(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
-    monkeypatch.setenv("POLL_FIRST_LOOKBACK_HOURS", str(60 * 24))  # the fakes' data spans 30 days
-    wiring.forget()
-    yield aws_stack
-    wiring.forget()
+def stack(aws_stack: AwsStack) -> AwsStack:
+    return aws_stack.with_environment(POLL_FIRST_LOOKBACK_HOURS=str(60 * 24))  # the fakes' data spans 30 days
 
 
 @pytest.fixture
@@ -131,21 +128,16 @@ def test_deep_sweep_queues_one_job_per_store_and_entity(stack: AwsStack, shop: t
     assert {job["mode"] for job in jobs} == {"deep_sweep"}
 
 
-def test_a_backfill_out_of_time_requeues_itself_and_resumes(
-    stack: AwsStack, shop: tuple[FakeShopify, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_backfill_out_of_time_requeues_itself_and_resumes(stack: AwsStack, shop: tuple[FakeShopify, str]) -> None:
     register(stack, "shop-1", "shopify", shop[1], "shpat_local")
     stack.client("sqs").send_message(QueueUrl=stack.ref("BackfillQueue"), MessageBody=json.dumps(BACKFILL_JOB))
-    monkeypatch.setenv("POLL_RESERVE_MS", str(10**9))  # less time left than the reserve: stop at once
-    wiring.forget()
+    hurried = stack.with_environment(POLL_RESERVE_MS=str(10**9))  # less time left than the reserve: stop at once
 
-    stack.invoker.invoke("BackfillWorkerFunction", receive_sqs_event(stack, "BackfillQueue"))
+    hurried.invoker.invoke("BackfillWorkerFunction", receive_sqs_event(stack, "BackfillQueue"))
 
     requeued = receive_sqs_event(stack, "BackfillQueue")["Records"]
     assert [json.loads(record["body"]) for record in requeued] == [BACKFILL_JOB]
-    monkeypatch.setenv("POLL_RESERVE_MS", "0")
-    wiring.forget()
-    stack.invoker.invoke("BackfillWorkerFunction", {"Records": requeued})
+    stack.with_environment(POLL_RESERVE_MS="0").invoker.invoke("BackfillWorkerFunction", {"Records": requeued})
     drain_ingest(stack)
     assert len(stored(stack, "shop-1")) == 30
 
@@ -156,12 +148,12 @@ def test_demo_scenario_polling_recovers_a_refund_whose_webhook_was_dropped(stack
         order = json.loads((EVENTS / "payloads" / "shopify_orders_updated.json").read_text())
         scenario.adopt(order)
         register(stack, "demo-shop", "shopify", scenario.url, scenario.access_token)
-        wiring.sync_once("demo-shop")
+        services.poll_runner(stack.runtime).sync_now("demo-shop", "orders")
         drain_ingest(stack)
         assert stored(stack, "demo-shop")[str(order["id"])]["payment_status"] == "paid"
 
         scenario.edit_without_webhook(str(order["id"]), financial_status="refunded")
-        report = wiring.sync_once("demo-shop")
+        report = services.poll_runner(stack.runtime).sync_now("demo-shop", "orders")
         drain_ingest(stack)
     finally:
         scenario.close()

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+from storeloom.bootstrap import services
 from storeloom_tools.cli import main
 from storeloom_tools.local import endpoint
-from storeloom_tools.local.endpoint import StackConnection
 from tests.support.aws import AwsStack
 
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
-    connection = StackConnection(None, "http://function-url.local/", aws_stack.stack.environment())
+    connection = aws_stack.connection("http://function-url.local/")
     monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
     yield aws_stack
 
@@ -31,8 +30,8 @@ def test_remove_deletes_schedules_record_and_secrets(cli: AwsStack, capsys: pyte
     removed = json.loads(capsys.readouterr().out)
 
     assert removed["schedules_removed"] == len(created)
-    target = ScheduleTarget.from_environment(cli.stack.environment())
-    assert target is not None and PollSchedules(cli.client("scheduler"), target).names("leaving") == []
+    schedules = services.poll_schedules(cli.runtime)
+    assert schedules is not None and schedules.names("leaving") == []
     stores = cli.client("dynamodb").scan(TableName=cli.env("STORES_TABLE"))["Items"]
     assert [item["store_id"]["S"] for item in stores] == []
     secret = cli.client("secretsmanager").describe_secret(SecretId="storeloom/leaving")

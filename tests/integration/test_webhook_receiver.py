@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support.aws import AwsStack, forget_cached_wiring
+from tests.support.aws import AwsStack
 from tests.support.webhooks import payload, register_store, response_json, webhook_event
 
 SECRET = "whsec-current"
@@ -97,11 +97,10 @@ def test_missing_topic_header_gets_400(shop: AwsStack) -> None:
     assert response_json(response)["error"] == "missing_topic"
 
 
-def test_oversized_body_gets_413_and_is_not_stored(shop: AwsStack, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MAX_WEBHOOK_BYTES", "1024")
-    forget_cached_wiring()
+def test_oversized_body_gets_413_and_is_not_stored(shop: AwsStack) -> None:
+    small = shop.with_environment(MAX_WEBHOOK_BYTES="1024")
     body = json.dumps({"padding": "x" * 2048}).encode()
-    response = post(shop, webhook_event("shopify", "shop-1", "orders/create", body, SECRET))
+    response = post(small, webhook_event("shopify", "shop-1", "orders/create", body, SECRET))
     assert response["statusCode"] == 413
     assert response_json(response)["error"] == "body_too_large"
     assert archived_keys(shop, "") == []

@@ -13,6 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from storeloom.bootstrap.runtime import AwsClients, Runtime
+from storeloom_tools.local.creators import CREATORS
+from storeloom_tools.local.endpoint import StackConnection
 from storeloom_tools.local.invoker import HandlerInvoker
 from storeloom_tools.local.provision import REGION, ProvisionedStack, Provisioner
 from storeloom_tools.local.stack import MOTO_CONFIG
@@ -31,6 +34,7 @@ def load_event(name: str) -> dict[str, Any]:
 class AwsStack:
     stack: ProvisionedStack
     invoker: HandlerInvoker
+    runtime: Runtime
 
     def client(self, service: str) -> Any:
         return _client(service)
@@ -41,11 +45,14 @@ class AwsStack:
     def env(self, name: str) -> str:
         return self.stack.environment()[name]
 
+    def with_environment(self, **overrides: str) -> AwsStack:
+        """The same resources, with the functions' settings changed: fresh handlers, as after a deploy."""
+        runtime = Runtime({**self.runtime.environment, **overrides}, self.runtime.aws)
+        return AwsStack(self.stack, HandlerInvoker(ROOT, self.stack, runtime), runtime)
 
-def forget_cached_wiring() -> None:
-    from storeloom_tools.local.stack import _forget_cached_wiring
-
-    _forget_cached_wiring()
+    def connection(self, webhook_base_url: str | None = None) -> StackConnection:
+        """What the CLI would connect to for this stack."""
+        return StackConnection(None, webhook_base_url, dict(self.runtime.environment))
 
 
 @contextmanager
@@ -60,14 +67,9 @@ def provisioned_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws(config=MOTO_CONFIG):  # type: ignore[call-overload]
-        stack = Provisioner(ROOT, _client, "test", "http://function-url.local/").provision()
-        for name, value in stack.environment().items():
-            monkeypatch.setenv(name, value)
-        forget_cached_wiring()
-        try:
-            yield AwsStack(stack, HandlerInvoker(ROOT, stack))
-        finally:
-            forget_cached_wiring()
+        stack = Provisioner(ROOT, _client, "test", "http://function-url.local/", CREATORS).provision()
+        runtime = Runtime(stack.environment(), AwsClients(region=REGION))
+        yield AwsStack(stack, HandlerInvoker(ROOT, stack, runtime), runtime)
 
 
 def _client(service: str) -> Any:

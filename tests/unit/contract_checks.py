@@ -1,4 +1,4 @@
-"""Assertions of the canonical-model contract (DESIGN.md) over serialized CommerceEvent JSON."""
+"""Assertions of the canonical-model contract (docs/canonical-model.md) over serialized CommerceEvent JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from storeloom.domain import CommerceEvent
+from storeloom.domain.model import CommerceEvent
 
 DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 PAYMENT: set[str | None] = {

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storeloom.domain import Cart, Customer, Order, Product
 from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.model import Cart, Customer, Order, Product
 from storeloom.domain.run import RunState, Subject
 from storeloom.services.flows.enrich import Enricher
 from storeloom.services.flows.once import OnceSender

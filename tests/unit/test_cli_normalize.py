@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storeloom_tools.cli import normalize
-from storeloom_tools.cli.common import CliError
+from storeloom_tools.errors import CliError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ORDER_WITHOUT_UPDATED_AT = '{"id": 1, "currency": "USD", "total_price": "1.00", "financial_status": "paid"}'

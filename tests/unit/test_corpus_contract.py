@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from storeloom.domain import CommerceEvent
+from storeloom.domain.model import CommerceEvent
 from storeloom.domain.types import loads
 from storeloom.platforms.registry import get_adapter
 from storeloom.platforms.shopify import ShopifyAdapter

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from storeloom.domain import CommerceEvent
 from storeloom.domain.flow_config import FlowConfig, parse_delays
+from storeloom.domain.model import CommerceEvent
 from storeloom.domain.run import execution_name, window_of
 from storeloom.domain.schedule import next_step
 from storeloom.services.flows.starter import FlowStarter

@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from storeloom.domain import LineItem
+from storeloom.domain.model import LineItem
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.platforms.live import PlatformLive
+from storeloom.platforms.sources import PlatformCatalog
 from storeloom_tools.fakes import FakeShopify, FakeWooCommerce, VirtualClock, seed_shopify, seed_woocommerce
 from storeloom_tools.fakes.catalog import Row
 from tests.unit.flows_builders import NOW, STORE, World, customer, product, state, world
@@ -43,7 +44,7 @@ class Vault:
 def live_over(app: Any, platform: str, **extra: str) -> PlatformLive:
     record = StoreRecord(STORE, platform, "https://fake.example", f"arn:{platform}", extra=extra)
     http = httpx.Client(transport=httpx.MockTransport(app))
-    return PlatformLive(Stores(record), Vault(), http, sleep=lambda _s: None)
+    return PlatformLive(Stores(record), Vault(), PlatformCatalog(http, sleep=lambda _s: None, attempts=2))
 
 
 def shop() -> FakeShopify:

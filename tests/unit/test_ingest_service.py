@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from storeloom.domain import CommerceEvent
 from storeloom.domain.ingest_message import IngestMessage
+from storeloom.domain.model import CommerceEvent
 from storeloom.platforms.registry import get_adapter
 from storeloom.services.ingest.ports import ClaimOutcome, DoneMark
 from storeloom.services.ingest.service import IngestService, MessageRejected
+from tests.support.sqs import ingest_batch
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "events" / "payloads"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -87,7 +88,7 @@ def message(name: str, topic: str = "orders/updated", **fields: object) -> Inges
 
 def test_new_version_is_stored_published_and_marked_applied() -> None:
     bus, writer = FakeBus(), FakeWriter()
-    result = service(publisher=bus, writer=writer).process_batch([("m1", message("shopify_orders_create.json"))])
+    result = ingest_batch(service(publisher=bus, writer=writer), [("m1", message("shopify_orders_create.json"))])
     assert result.counts() == {"applied": 1}
     assert [event.entity_id for event in bus.published] == ["6100000000000000001"]
     assert [status for status, _ in writer.records.values()] == ["applied"]
@@ -96,8 +97,8 @@ def test_new_version_is_stored_published_and_marked_applied() -> None:
 def test_same_version_from_a_poll_dies_at_dedupe() -> None:
     bus, writer = FakeBus(), FakeWriter()
     ingest = service(publisher=bus, writer=writer)
-    ingest.process_batch([("m1", message("shopify_orders_updated.json"))])
-    result = ingest.process_batch([("m2", message("shopify_orders_updated.json", source="poll"))])
+    ingest_batch(ingest, [("m1", message("shopify_orders_updated.json"))])
+    result = ingest_batch(ingest, [("m2", message("shopify_orders_updated.json", source="poll"))])
     assert result.counts() == {"duplicate": 1}
     assert len(bus.published) == 1 and writer.writes == 1
 
@@ -105,8 +106,8 @@ def test_same_version_from_a_poll_dies_at_dedupe() -> None:
 def test_older_version_is_stale_and_not_published() -> None:
     bus = FakeBus()
     ingest = service(publisher=bus)
-    ingest.process_batch([("m1", message("shopify_orders_updated.json"))])
-    result = ingest.process_batch([("m2", message("shopify_orders_updated_older.json"))])
+    ingest_batch(ingest, [("m1", message("shopify_orders_updated.json"))])
+    result = ingest_batch(ingest, [("m2", message("shopify_orders_updated_older.json"))])
     assert result.counts() == {"stale": 1}
     assert len(bus.published) == 1
 
@@ -120,21 +121,20 @@ def test_claim_left_by_a_crashed_worker_is_taken_over_once_its_lease_expires() -
         too_soon.stage("m1", message("shopify_orders_create.json"))
     bus = FakeBus()
     later = service(writer=writer, publisher=bus, clock=lambda: NOW + timedelta(seconds=61))
-    result = later.process_batch([("m1", message("shopify_orders_create.json"))])
+    result = ingest_batch(later, [("m1", message("shopify_orders_create.json"))])
     assert result.counts() == {"applied": 1} and len(bus.published) == 1
 
 
 def test_failed_publish_fails_the_message_and_leaves_it_unmarked() -> None:
     writer = FakeWriter()
-    result = service(writer=writer, publisher=FakeBus(failing=True)).process_batch(
-        [("m1", message("shopify_orders_create.json"))]
-    )
+    failing = service(writer=writer, publisher=FakeBus(failing=True))
+    result = ingest_batch(failing, [("m1", message("shopify_orders_create.json"))])
     assert result.failed_message_ids == {"m1"}
     assert [status for status, _ in writer.records.values()] == ["claimed"]
 
 
 def test_unknown_topic_is_rejected_with_a_reason_naming_it() -> None:
-    result = service().process_batch([("m1", message("shopify_orders_create.json", topic="orders/teleported"))])
+    result = ingest_batch(service(), [("m1", message("shopify_orders_create.json", topic="orders/teleported"))])
     assert result.failed_message_ids == {"m1"}
     assert "orders/teleported" in result.errors["m1"]
 
@@ -144,5 +144,5 @@ def test_body_is_read_from_the_archive_when_it_did_not_travel_inline() -> None:
     archive.bodies["raw/1"] = (PAYLOADS / "shopify_orders_create.json").read_bytes()
     inline = message("shopify_orders_create.json")
     by_reference = inline.model_copy(update={"body": None, "raw_ref": "raw/1"})
-    result = service(archive=archive).process_batch([("m1", by_reference)])
+    result = ingest_batch(service(archive=archive), [("m1", by_reference)])
     assert result.counts() == {"applied": 1}

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from storeloom.domain import Customer, Money, Order
 from storeloom.domain.cursor import Cursor, format_time, parse_time
+from storeloom.domain.model import Customer, Money, Order
 from storeloom.domain.types import PLATFORMS, format_utc, is_platform, loads, parse_amount, parse_id, parse_utc
 from storeloom.platforms.registry import SUPPORTED_PLATFORMS
 from storeloom.platforms.shopify import ShopifyAdapter

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from storeloom.domain import Cart, Customer, InventoryLevel, Order, Product, event_id_for, idempotency_key
+from storeloom.domain.model import Cart, Customer, InventoryLevel, Order, Product, event_id_for, idempotency_key
 from storeloom.domain.types import loads
 from storeloom.platforms.registry import SUPPORTED_PLATFORMS, UnknownPlatform, get_adapter
 from storeloom.platforms.shopify import ShopifyAdapter

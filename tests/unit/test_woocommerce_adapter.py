@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from storeloom.domain import Customer, Order, Product, idempotency_key
+from storeloom.domain.model import Customer, Order, Product, idempotency_key
 from storeloom.domain.types import loads
 from storeloom.platforms.registry import get_adapter
 from storeloom.platforms.woocommerce import WooCommerceAdapter

@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from storeloom_tools.cli.common import CliError
+from storeloom_tools.errors import CliError
 
 # Modules with a ``register(subparsers)`` function, in the order their commands are listed.
 COMMAND_MODULES = (

@@ -12,8 +12,9 @@ from storeloom.domain.checkpoint import checkpoint_key
 from storeloom.services.platform_port import ApiError
 from storeloom.services.polling.runner import PollJob
 from storeloom.services.polling.sync import SyncReport
-from storeloom_tools.cli.common import CliError, add_endpoint_arguments
+from storeloom_tools.cli.common import add_endpoint_arguments
 from storeloom_tools.cli.sync import checked_store, print_report, runner_for
+from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
 
 

@@ -8,10 +8,6 @@ import sys
 from typing import Any
 
 
-class CliError(Exception):
-    """A one-line reason, naming the field at fault, printed instead of a traceback."""
-
-
 def print_json_line(value: Any) -> None:
     sys.stdout.write(json.dumps(value, sort_keys=True, default=str) + "\n")
 

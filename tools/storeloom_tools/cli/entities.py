@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from storeloom.adapters.entities import DynamoEntityStore
-from storeloom.domain import ENTITY_CLASSES
-from storeloom_tools.cli.common import CliError, add_endpoint_arguments, print_json_line
+from storeloom.domain.model import ENTITY_CLASSES
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
 
 

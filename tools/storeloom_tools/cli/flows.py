@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from storeloom.domain.flow_config import ABANDONED_CART, FlowConfig, QuietHours, parse_delays, parse_duration
-from storeloom_tools.cli.common import CliError, add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.errors import CliError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,12 +61,12 @@ def _quiet(text: str, medium: str) -> dict[str, QuietHours]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storeloom.services.flows import admin, wiring
+    from storeloom.bootstrap import services
+    from storeloom.services.flows import admin
     from storeloom_tools.local import endpoint
 
-    endpoint.connect(args.endpoint, args.stack)
-    wiring.forget()
-    configs = wiring.flow_configs()
+    runtime = endpoint.connect(args.endpoint, args.stack).runtime
+    configs = services.flow_configs(runtime)
     config: FlowConfig | None
     if args.action == "enable":
         try:

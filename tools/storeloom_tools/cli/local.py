@@ -8,8 +8,8 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from storeloom_tools.cli.common import CliError
 from storeloom_tools.demo.demo import DemoReport, run_demo
+from storeloom_tools.errors import CliError
 from storeloom_tools.local.stack import LocalStack
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from storeloom.domain.types import loads
 from storeloom.platforms.registry import SUPPORTED_PLATFORMS, UnknownPlatform, get_adapter
 from storeloom.services.platform_port import NormalizationError, NormalizeContext
-from storeloom_tools.cli.common import CliError
+from storeloom_tools.errors import CliError
 
 
 def register(subparsers: Any) -> None:

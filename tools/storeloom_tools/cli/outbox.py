@@ -17,12 +17,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from storeloom.services.flows import wiring
+    from storeloom.bootstrap import services
     from storeloom_tools.local import endpoint
 
-    endpoint.connect(args.endpoint, args.stack)
-    wiring.forget()
-    for message in wiring.outbox().list(args.store):
+    runtime = endpoint.connect(args.endpoint, args.stack).runtime
+    for message in services.outbox(runtime).list(args.store):
         if args.json:
             print_json_line(message.model_dump(mode="json"))
         else:

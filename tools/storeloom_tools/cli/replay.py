@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from storeloom.adapters.archive import S3Archive
 from storeloom.adapters.queues import SqsQueue
 from storeloom.services.ingest.replay import replay_archive, replay_dead_letters
-from storeloom_tools.cli.common import CliError, add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
 
 

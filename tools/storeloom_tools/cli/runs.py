@@ -18,12 +18,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from storeloom.services.flows import admin, wiring
+    from storeloom.bootstrap import services
+    from storeloom.services.flows import admin
     from storeloom_tools.local import endpoint
 
-    endpoint.connect(args.endpoint, args.stack)
-    wiring.forget()
-    runs = admin.summarise_runs(wiring.run_log().list(args.store, args.flow))
+    runtime = endpoint.connect(args.endpoint, args.stack).runtime
+    runs = admin.summarise_runs(services.run_log(runtime).list(args.store, args.flow))
     for summary in runs:
         if args.json:
             print_json_line(summary.as_json())

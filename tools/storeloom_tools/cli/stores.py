@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlsplit
 
-from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
-from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.bootstrap import services
+from storeloom.domain.stores import StoreSecrets
 from storeloom.platforms.signatures import SIGNATURE_CHECKS
-from storeloom_tools.cli.common import CliError, add_endpoint_arguments, print_json_line
-from storeloom_tools.cli.sync import add_status_parser, create_schedules, remove_schedules
+from storeloom.services.stores import NewStore, register_store, remove_store
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.sync import add_status_parser
+from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
-from storeloom_tools.local.endpoint import StackConnection
 
 PLATFORMS = ("shopify", "woocommerce", "magento2", "bigcommerce", "amazon_sp")
 
@@ -37,17 +38,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_status_parser(actions)
 
 
-def validated_record(args: argparse.Namespace, secret_arn: str) -> StoreRecord:
-    return StoreRecord(
-        store_id=args.store_id,
-        platform=args.platform,
-        api_url=args.api_url.rstrip("/"),
-        secret_arn=secret_arn,
-        poll_interval_minutes=args.poll_minutes,
-        extra={"location_ids": args.location_ids} if args.location_ids else {},
-    )
-
-
 def check_add_arguments(args: argparse.Namespace) -> None:
     if args.platform not in PLATFORMS:
         raise CliError(f"--platform: {args.platform!r} is not one of {', '.join(PLATFORMS)}")
@@ -64,36 +54,48 @@ def check_add_arguments(args: argparse.Namespace) -> None:
         raise CliError(f"--location-ids: {args.location_ids!r} is not a comma-separated list of numeric ids")
 
 
-def add_store(connection: StackConnection, args: argparse.Namespace) -> StoreRecord:
-    vault = SecretsManagerVault(connection.client("secretsmanager"))
-    secrets = StoreSecrets(tuple(args.webhook_secret), args.api_key, args.api_secret)
-    arn = vault.create_or_update(f"storeloom/{args.store_id}", secrets)
-    record = validated_record(args, arn)
-    DynamoStoreRegistry(connection.name("STORES_TABLE"), connection.client("dynamodb")).put(record)
-    return record
+def new_store(args: argparse.Namespace) -> NewStore:
+    return NewStore(
+        store_id=args.store_id,
+        platform=args.platform,
+        api_url=args.api_url,
+        secrets=StoreSecrets(tuple(args.webhook_secret), args.api_key, args.api_secret),
+        poll_interval_minutes=args.poll_minutes,
+        extra={"location_ids": args.location_ids} if args.location_ids else {},
+    )
 
 
 def run_add(args: argparse.Namespace) -> int:
     check_add_arguments(args)
     connection = endpoint.connect(args.endpoint, args.stack)
-    record = add_store(connection, args)
-    schedules = create_schedules(connection, record)
+    runtime = connection.runtime
+    registered = register_store(
+        new_store(args),
+        services.store_registry(runtime),
+        services.secrets_vault(runtime),
+        services.platform_catalog(runtime),
+        services.poll_schedules(runtime),
+    )
+    record = registered.record
     webhook_url = f"{connection.webhook_base_url or ''}webhooks/{record.platform}/{record.store_id}"
     print_json_line(
-        {"store_id": record.store_id, "platform": record.platform, "webhook_url": webhook_url, "schedules": schedules}
+        {
+            "store_id": record.store_id,
+            "platform": record.platform,
+            "webhook_url": webhook_url,
+            "schedules": registered.schedules,
+        }
     )
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    """Stored entities, runs and the raw archive stay: they are the store's history, kept by their own TTLs."""
-    connection = endpoint.connect(args.endpoint, args.stack)
-    registry = DynamoStoreRegistry(connection.name("STORES_TABLE"), connection.client("dynamodb"))
+    runtime = endpoint.connect(args.endpoint, args.stack).runtime
+    registry = services.store_registry(runtime)
     record = registry.get(args.store)
     if record is None:
         raise CliError(f"--store: no store {args.store!r} is registered")
-    removed = remove_schedules(connection, record)
-    registry.delete(record.store_id)
-    SecretsManagerVault(connection.client("secretsmanager")).schedule_deletion(record.secret_arn)
+    vault, catalog = services.secrets_vault(runtime), services.platform_catalog(runtime)
+    removed = remove_store(record, registry, vault, catalog, services.poll_schedules(runtime))
     print_json_line({"store_id": record.store_id, "schedules_removed": removed, "secrets": "deleted in 7 days"})
     return 0

@@ -6,13 +6,13 @@ import argparse
 import sys
 from typing import Any
 
+from storeloom.bootstrap import services
 from storeloom.domain.stores import StoreRecord
-from storeloom.platforms.sources import polled_entities
 from storeloom.services.platform_port import ApiError
-from storeloom.services.polling import wiring
-from storeloom.services.polling.runner import PollJob, PollRunner, report_dict
+from storeloom.services.polling.runner import PollRunner, report_dict
 from storeloom.services.polling.sync import SyncReport
-from storeloom_tools.cli.common import CliError, add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
 from storeloom_tools.local.endpoint import StackConnection
 
@@ -27,16 +27,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def runner_for(connection: StackConnection) -> PollRunner:
-    """The poller's own wiring, pointed at the stack ``connection`` activated."""
-    wiring.forget()
-    return wiring.poll_runner()
+    """The poller's own wiring, built for the stack ``connection`` names."""
+    return services.poll_runner(connection.runtime)
 
 
 def checked_store(runner: PollRunner, store_id: str, entity: str) -> StoreRecord:
     store = runner.stores.get(store_id)
     if store is None:
         raise CliError(f"--store: no store {store_id!r} is registered (add it with `storeloom stores add`)")
-    entities = polled_entities(store)
+    entities = runner.platforms.polled_entities(store)
     if not entities:
         raise CliError(f"--store: {store.platform} stores are not polled")
     if entity not in entities:
@@ -59,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     runner = runner_for(endpoint.connect(args.endpoint, args.stack))
     checked_store(runner, args.store, args.entity)
     try:
-        report = runner.run(PollJob(store_id=args.store, entity=args.entity), lambda: 1 << 30)
+        report = runner.sync_now(args.store, args.entity)
     except ApiError as error:
         raise CliError(f"--store: the platform API failed: {error}") from error
     print_report(report, args.json)
@@ -105,29 +104,3 @@ def _print_status(status: dict[str, Any]) -> None:
     for poll in status["polls"]:
         state = "in progress" if poll["in_progress"] else "done"
         out.write(f"  poll {poll['key']:<22} {poll['last_poll_at'] or '-'}  cursor {poll['cursor']}  {state}\n")
-
-
-def remove_schedules(connection: StackConnection, record: StoreRecord) -> int:
-    """Delete every poll schedule the store may have (called by ``stores remove``)."""
-    from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
-    from storeloom.platforms.sources import POLLED_ENTITIES
-
-    target = ScheduleTarget.from_environment(connection.environment)
-    if target is None:
-        return 0
-    return PollSchedules(connection.client("scheduler"), target).remove(
-        record.store_id, POLLED_ENTITIES.get(record.platform, ())
-    )
-
-
-def create_schedules(connection: StackConnection, record: StoreRecord) -> list[str]:
-    """The store's poll schedules, one per entity (called by ``stores add``); none if the stack has no
-    scheduler target (POLLER_FUNCTION_ARN, SCHEDULER_ROLE_ARN, POLL_SCHEDULE_GROUP)."""
-    from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
-
-    target = ScheduleTarget.from_environment(connection.environment)
-    entities = polled_entities(record, live=True)
-    if target is None or not entities:
-        return []
-    schedules = PollSchedules(connection.client("scheduler"), target)
-    return schedules.ensure(record.store_id, entities, record.poll_interval_minutes)

@@ -18,9 +18,10 @@ from typing import Any
 
 import httpx
 
-from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
+from storeloom.bootstrap import services
+from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.stores import StoreRecord, StoreSecrets
-from storeloom.services.flows import admin, wiring
+from storeloom.services.flows import admin
 from storeloom_tools.demo.demo_webhooks import Delivery, post
 from storeloom_tools.fakes.scenario import DroppedWebhook
 from storeloom_tools.local.stack import LocalStack
@@ -74,7 +75,7 @@ class CartChapter:
 
     def _play(self, shop: DroppedWebhook) -> dict[str, Any]:
         admin.enable_flow(
-            wiring.flow_configs(),
+            services.flow_configs(self.stack.runtime),
             self.store_id,
             "abandoned_cart",
             delays_seconds=DEMO_DELAYS_SECONDS,
@@ -90,7 +91,10 @@ class CartChapter:
                 self._send(client, "checkouts/update", self._checkout(shopper))
                 if shopper.buys in ("before_first_reminder", "webhook_lost"):
                     self._buy(client, shop, shopper, orders)
-            _wait_for(lambda: any(m.to == "sam@example.com" for m in wiring.outbox().list(self.store_id)), 30)
+            _wait_for(
+                lambda: any(m.to == "sam@example.com" for m in services.outbox(self.stack.runtime).list(self.store_id)),
+                30,
+            )
             for shopper in (s for s in SHOPPERS if s.buys == "after_first_reminder"):
                 self._buy(client, shop, shopper, orders)
         _wait_for(self._all_runs_ended, 60)
@@ -98,12 +102,10 @@ class CartChapter:
 
     def _point_store_at(self, shop: DroppedWebhook) -> None:
         """The store's API is the loopback fake, so each step's live re-check really asks the platform."""
-        registry = DynamoStoreRegistry(self.stack.stack_env("STORES_TABLE"), self.stack.client("dynamodb"))
-        vault = SecretsManagerVault(self.stack.client("secretsmanager"))
+        registry, vault = services.store_registry(self.stack.runtime), services.secrets_vault(self.stack.runtime)
         secrets = StoreSecrets((self.secret,), api_key=shop.access_token)
         arn = vault.create_or_update(f"storeloom/{self.store_id}", secrets)
         registry.put(StoreRecord(self.store_id, "shopify", shop.url, arn))
-        wiring.forget()
 
     def _buy(self, client: httpx.Client, shop: DroppedWebhook, shopper: Shopper, orders: dict[str, datetime]) -> None:
         """The order exists on the platform; its webhook arrives unless this shopper's is the one lost."""
@@ -121,13 +123,16 @@ class CartChapter:
         self.stack.drain(timeout=30)
         return payload
 
+    def _messages(self) -> list[OutboundMessage]:
+        return services.outbox(self.stack.runtime).list(self.store_id)
+
     def _all_runs_ended(self) -> bool:
-        runs = admin.summarise_runs(wiring.run_log().list(self.store_id, "abandoned_cart"))
+        runs = admin.summarise_runs(services.run_log(self.stack.runtime).list(self.store_id, "abandoned_cart"))
         return len(runs) >= len(SHOPPERS) and all(run.status == "exited" for run in runs)
 
     def _report(self, orders: dict[str, datetime]) -> dict[str, Any]:
-        runs = admin.summarise_runs(wiring.run_log().list(self.store_id, "abandoned_cart"))
-        messages = wiring.outbox().list(self.store_id)
+        runs = admin.summarise_runs(services.run_log(self.stack.runtime).list(self.store_id, "abandoned_cart"))
+        messages = self._messages()
         after_purchase = [m for m in messages if m.to in orders and m.created_at > orders[m.to]]
         return {
             "runs": [_run_line(run) for run in runs],

@@ -7,7 +7,6 @@ the changed order and sends it down the same ingest path, where the webhook's ve
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,13 +16,11 @@ from typing import Any
 import httpx
 
 from storeloom.adapters.entities import DynamoEntityStore
-from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
-from storeloom.services.polling import wiring
-from storeloom_tools.cli.stores import add_store
-from storeloom_tools.cli.sync import create_schedules
+from storeloom.bootstrap import services
+from storeloom.domain.stores import StoreSecrets
+from storeloom.services.stores import NewStore, register_store
 from storeloom_tools.demo.demo_webhooks import Delivery, post
 from storeloom_tools.fakes.scenario import DroppedWebhook
-from storeloom_tools.local.endpoint import StackConnection
 from storeloom_tools.local.stack import LocalStack
 
 STORE_ID = "demo-polled-shop"
@@ -60,27 +57,22 @@ class PollingChapter:
         }
 
     def _register(self, scenario: DroppedWebhook) -> list[str]:
-        connection = StackConnection(
-            self.stack.aws_endpoint_url, self.stack.webhook_base_url, self.stack.stack_env_all()
+        runtime = self.stack.runtime
+        new = NewStore(STORE_ID, "shopify", scenario.url, StoreSecrets((SECRET,), scenario.access_token))
+        registered = register_store(
+            new,
+            services.store_registry(runtime),
+            services.secrets_vault(runtime),
+            services.platform_catalog(runtime),
+            services.poll_schedules(runtime),
         )
-        args = argparse.Namespace(
-            store_id=STORE_ID,
-            platform="shopify",
-            api_url=scenario.url,
-            api_key=scenario.access_token,
-            api_secret=None,
-            webhook_secret=[SECRET],
-            poll_minutes=15,
-            location_ids=None,
-        )
-        wiring.forget()
-        return create_schedules(connection, add_store(connection, args))
+        return registered.schedules
 
     def _unschedule(self) -> None:
         """The fake shop is gone once the chapter ends; its schedules must not keep firing at it."""
-        target = ScheduleTarget.from_environment(self.stack.stack_env_all())
-        if target is not None:
-            PollSchedules(self.stack.client("scheduler"), target).remove(STORE_ID, POLLED_ENTITIES)
+        schedules = services.poll_schedules(self.stack.runtime)
+        if schedules is not None:
+            schedules.remove(STORE_ID, POLLED_ENTITIES)
 
     def _order_by_webhook(self, scenario: DroppedWebhook) -> dict[str, Any]:
         order: dict[str, Any] = json.loads((self.payloads / "shopify_orders_create.json").read_text())

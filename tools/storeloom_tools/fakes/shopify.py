@@ -1,4 +1,5 @@
-"""A fake Shopify Admin REST API (C1): list/count endpoints with updated_at_min and status filters,
+"""A fake Shopify Admin REST API (docs/platforms.md#shopify):
+list/count endpoints with updated_at_min and status filters,
 Link/page_info cursor pagination (limit <= 250), the shop's leaky bucket (40, 2/s) reported in
 X-Shopify-Shop-Api-Call-Limit with 429 + Retry-After when full, webhook subscriptions, and faults.
 Also one resource by id (``products/{id}.json``) and a customer's orders (``customers/{id}/orders.json``,

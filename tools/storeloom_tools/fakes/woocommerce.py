@@ -1,4 +1,4 @@
-"""A fake WooCommerce REST v3 API (C2): ``per_page`` <= 100 and ``page`` with X-WP-Total and
+"""A fake WooCommerce REST v3 API (docs/platforms.md#woocommerce): ``per_page`` <= 100 and ``page`` with X-WP-Total and
 X-WP-TotalPages, ``modified_after``/``modified_before`` (exclusive, read as site-local time unless
 ``dates_are_gmt=true``), ``orderby=modified``, consumer key/secret basic auth, webhooks, and faults.
 Also one resource by id (``products/{id}``) and orders by ``customer`` or ``search`` (a substring match),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from storeloom_tools.cli.common import CliError
+from storeloom.bootstrap.runtime import AwsClients, Runtime
+from storeloom_tools.errors import CliError
 
 # Stack outputs of a deployed stack, and the environment variable each one stands for.
 OUTPUT_VARIABLES = {
@@ -32,31 +34,39 @@ OUTPUT_VARIABLES = {
 }
 
 
-@dataclass(frozen=True)
+# moto accepts any keys; a local stack's clients are given these so boto3 never looks for real ones.
+LOCAL_CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+LOCAL_REGION = "us-east-1"
+
+
+@dataclass
 class StackConnection:
+    """A stack this process talks to: its resource names and clients for its endpoint. It changes nothing
+    in this process's environment: the services are built from ``runtime``."""
+
     aws_endpoint_url: str | None
     webhook_base_url: str | None
     environment: dict[str, str]
+    region: str | None = None
+    local: bool = False
+
+    @cached_property
+    def runtime(self) -> Runtime:
+        credentials = LOCAL_CREDENTIALS if self.local else None
+        aws = AwsClients(self.aws_endpoint_url, self.region or (LOCAL_REGION if self.local else None), credentials)
+        return Runtime(self.environment, aws)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.aws_endpoint_url)  # type: ignore[call-overload]
+        return self.runtime.aws.client(service)
 
     def name(self, variable: str) -> str:
         if variable not in self.environment:
             raise CliError(f"the stack does not define {variable}")
         return self.environment[variable]
-
-    def activate(self) -> StackConnection:
-        """Point this process's settings and boto3 at the stack, as a Lambda function in it would be."""
-        os.environ.update(self.environment)
-        if self.aws_endpoint_url:
-            os.environ.update(
-                AWS_ENDPOINT_URL=self.aws_endpoint_url,
-                AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
-                AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
-            )
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        return self
 
 
 def local_record_path(root: Path | None = None) -> Path:
@@ -79,11 +89,12 @@ def connect(endpoint: str | None = None, stack: str | None = None) -> StackConne
         raise CliError("no local stack is running: start one with `storeloom local up`, or pass --stack NAME")
     record = json.loads(path.read_text())
     url = endpoint or record["aws_endpoint_url"]
-    return StackConnection(url, record.get("webhook_base_url"), dict(record["environment"])).activate()
+    environment = dict(record["environment"])
+    return StackConnection(url, record.get("webhook_base_url"), environment, record.get("region"), local=True)
 
 
 def _deployed(stack: str, endpoint: str | None) -> StackConnection:
     described = boto3.client("cloudformation", endpoint_url=endpoint).describe_stacks(StackName=stack)
     outputs = {item["OutputKey"]: item["OutputValue"] for item in described["Stacks"][0].get("Outputs", [])}
     environment = {variable: outputs[key] for key, variable in OUTPUT_VARIABLES.items() if key in outputs}
-    return StackConnection(endpoint, outputs.get("WebhookBaseUrl"), environment).activate()
+    return StackConnection(endpoint, outputs.get("WebhookBaseUrl"), environment)

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from storeloom.bootstrap.runtime import ColdStart, Runtime
 from storeloom_tools.local.provision import FunctionSpec, ProvisionedStack
 
 
@@ -37,19 +38,25 @@ class LocalContext:
 
 
 class HandlerInvoker:
-    def __init__(self, root: Path, stack: ProvisionedStack) -> None:
+    def __init__(self, root: Path, stack: ProvisionedStack, runtime: Runtime) -> None:
         self._root = root
         self._stack = stack
+        self._runtime = runtime
         self._modules: dict[str, ModuleType] = {}
+        self._services: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.calls: dict[str, int] = {}
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         spec = self._stack.functions[logical_id]
         module_name, function_name = spec.handler.rsplit(".", 1)
-        handler = getattr(self._module(spec, module_name), function_name)
+        entry = getattr(self._module(spec, module_name), function_name)
         self.calls[logical_id] = self.calls.get(logical_id, 0) + 1
-        return handler(event, LocalContext(function_name=spec.name))
+        context = LocalContext(function_name=spec.name)
+        if not isinstance(entry, ColdStart):
+            return entry(event, context)
+        # The handler's own cold start, but from this stack's Runtime rather than the process environment.
+        return entry.handle(event, context, self._service(logical_id, entry))
 
     def invoke_by_name(self, function_name: str, event: Any) -> Any:
         name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
@@ -57,6 +64,12 @@ class HandlerInvoker:
         if spec is None:
             raise LookupError(f"no function named {name!r} in the local stack")
         return self.invoke(spec.logical_id, event)
+
+    def _service(self, logical_id: str, entry: ColdStart[Any]) -> Any:
+        with self._lock:
+            if logical_id not in self._services:
+                self._services[logical_id] = entry.build(self._runtime)
+            return self._services[logical_id]
 
     def _module(self, spec: FunctionSpec, module_name: str) -> ModuleType:
         with self._lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,8 +58,17 @@ class ProvisionedStack:
 
 
 class Provisioner:
-    def __init__(self, root: Path, clients: Callable[[str], Any], stack_name: str, function_url: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        clients: Callable[[str], Any],
+        stack_name: str,
+        function_url: str,
+        creators: Mapping[str, Callable[[Provisioner, str, dict[str, Any]], None]],
+    ) -> None:
+        """``creators``: one function per resource type (storeloom_tools.local.creators.CREATORS)."""
         self.root = root
+        self.creators = creators
         self.client = clients
         self.template = load_template(root / "template.yaml")
         self.stack = ProvisionedStack(stack_name)
@@ -70,12 +79,10 @@ class Provisioner:
         self.resolver = Resolver(pseudo, parameters)
 
     def provision(self) -> ProvisionedStack:
-        from storeloom_tools.local.creators import CREATORS
-
         self._create_execution_role()
         for logical_id in self._creation_order():
             resource = self.template["Resources"][logical_id]
-            creator = CREATORS.get(resource["Type"])
+            creator = self.creators.get(resource["Type"])
             if creator is None:
                 self.stack.skipped[logical_id] = resource["Type"]
                 self.resolver.refs[logical_id] = f"{self.stack.stack_name}-{logical_id}"

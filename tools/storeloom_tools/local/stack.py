@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 from moto.server import ThreadedMotoServer
 
+from storeloom.bootstrap.runtime import AwsClients, Runtime
 from storeloom_tools.local import lambda_seam, moto_patches
+from storeloom_tools.local.creators import CREATORS
 from storeloom_tools.local.dispatch import ScheduleTicker, SqsPoller
+from storeloom_tools.local.endpoint import LOCAL_CREDENTIALS
 from storeloom_tools.local.invoker import HandlerInvoker
 from storeloom_tools.local.provision import REGION, ProvisionedStack, Provisioner
 from storeloom_tools.local.url_server import serve
@@ -41,16 +43,12 @@ def free_port() -> int:
         return port
 
 
-def use_local_credentials(endpoint: str) -> None:
-    """moto accepts any credentials; set them so boto3 never looks for real ones."""
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_SESSION_TOKEN="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_REGION=REGION,
-        AWS_ENDPOINT_URL=endpoint,
-    )
+def use_local_credentials() -> None:
+    """moto's own Step Functions runner calls Lambda through boto3 from inside this process, so the process
+    needs some credentials; moto accepts any. Real ones, if set, are left alone."""
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
 
 
 class LocalStack:
@@ -61,6 +59,7 @@ class LocalStack:
         self.webhook_port = webhook_port or free_port()
         self.aws_endpoint_url = f"http://127.0.0.1:{self.aws_port}"
         self.webhook_base_url = f"http://127.0.0.1:{self.webhook_port}/"
+        self.aws = AwsClients(self.aws_endpoint_url, REGION, LOCAL_CREDENTIALS)
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._server: ThreadedMotoServer | None = None
@@ -73,16 +72,15 @@ class LocalStack:
         # moto keeps its state per process, not per server: start from nothing, as a new account would.
         httpx.post(f"{self.aws_endpoint_url}/moto-api/reset").raise_for_status()
         httpx.post(f"{self.aws_endpoint_url}/moto-api/config", json=MOTO_CONFIG).raise_for_status()
-        use_local_credentials(self.aws_endpoint_url)
+        use_local_credentials()
         # moto's Step Functions runner calls Lambda at localhost:$MOTO_PORT (default 5000).
         os.environ["MOTO_PORT"] = str(self.aws_port)
-        self.stack = Provisioner(self.root, self.client, STACK_NAME, self.webhook_base_url).provision()
-        os.environ.update(self.stack.environment())
+        self.stack = Provisioner(self.root, self.client, STACK_NAME, self.webhook_base_url, CREATORS).provision()
+        self.runtime = Runtime(self.stack.environment(), self.aws)
         if self.quiet:
             # The handlers' own logs and metrics would bury a demo's report; errors still show.
             os.environ.update(POWERTOOLS_LOG_LEVEL="ERROR", POWERTOOLS_METRICS_DISABLED="true")
-        _forget_cached_wiring()
-        self.invoker = HandlerInvoker(self.root, self.stack)
+        self.invoker = HandlerInvoker(self.root, self.stack, self.runtime)
         self._restore_seam = lambda_seam.install(self.invoker.invoke_by_name)
         self._restore_sfn = moto_patches.install()
         self.sqs = SqsPoller(self.stack, self.invoker, self.client("sqs"))
@@ -94,7 +92,7 @@ class LocalStack:
         return self
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.aws_endpoint_url, region_name=REGION)  # type: ignore[call-overload]
+        return self.aws.client(service)
 
     def stack_env(self, variable: str) -> str:
         """A resource name as the functions see it in their environment (e.g. STORES_TABLE)."""
@@ -179,20 +177,3 @@ class LocalStack:
             if not self._stopping.is_set():
                 logger.exception("local stack background work failed; retrying")
             return 0
-
-
-def _forget_cached_wiring() -> None:
-    # Settings and clients are cached per process; the stack has just changed the environment they read.
-    from storeloom import bootstrap, config
-    from storeloom.services.flows import wiring as flow_wiring
-    from storeloom.services.ingest import receiver_bootstrap, receiver_settings
-    from storeloom.services.polling import wiring as polling_wiring
-
-    config.ingest_settings.cache_clear()
-    receiver_settings.receiver_settings.cache_clear()
-    receiver_bootstrap.botocore_client.cache_clear()
-    receiver_bootstrap.webhook_receiver.cache_clear()
-    bootstrap.aws_client.cache_clear()
-    flow_wiring.forget()
-    polling_wiring.forget()
-    bootstrap.ingest_service.cache_clear()

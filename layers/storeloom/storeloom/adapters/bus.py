@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storeloom.domain import CommerceEvent
+from storeloom.domain.model import CommerceEvent
 
 EVENT_SOURCE = "storeloom.services.ingest"
 _PUT_EVENTS_LIMIT = 10

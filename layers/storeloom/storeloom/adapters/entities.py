@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from storeloom.adapters.dynamo_items import from_item, to_item
-from storeloom.domain import CommerceEvent
+from storeloom.domain.model import CommerceEvent
 
 
 def entity_partition(store_id: str, entity_type: str) -> str:

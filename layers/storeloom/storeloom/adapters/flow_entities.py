@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.adapters.entities import entity_partition
-from storeloom.domain import Cart, Customer, Order, Product
+from storeloom.domain.model import Cart, Customer, Order, Product
 
 E = TypeVar("E", bound=BaseModel)
 

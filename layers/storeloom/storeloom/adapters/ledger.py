@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.adapters.entities import conditional_put
-from storeloom.domain import CommerceEvent
 from storeloom.domain.event import content_digest
+from storeloom.domain.model import CommerceEvent
 from storeloom.services.ingest.ports import ClaimOutcome, DoneMark
 
 _BATCH_WRITE_LIMIT = 25

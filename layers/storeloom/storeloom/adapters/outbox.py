@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from storeloom.adapters.dynamo_items import from_item, to_item
-from storeloom.domain import format_utc
+from storeloom.domain.model import format_utc
 from storeloom.domain.outbound import OutboundMessage
 
 

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from storeloom.adapters.dynamo_items import from_item, to_item
-from storeloom.domain import format_utc
 from storeloom.domain.decisions import Decision, SendRecord
+from storeloom.domain.model import format_utc
 
 
 class DynamoRunLog:
     def __init__(self, table_name: str, client: Any, ttl_seconds: int = 44 * 86400) -> None:
-        # Kept for the abandonment window plus 30 days (PLATFORMS.md: run/send ledger TTL).
+        # Kept for the abandonment window plus 30 days (docs/platforms.md#dedupe-ttl).
         self._table = table_name
         self._client = client
         self._ttl = ttl_seconds

@@ -16,7 +16,10 @@ from storeloom.bootstrap.runtime import Runtime
 if TYPE_CHECKING:
     import httpx
 
+    from storeloom.adapters.flow_config import DynamoFlowConfigStore
+    from storeloom.adapters.outbox import DynamoOutbox
     from storeloom.adapters.runs import DynamoRunLog
+    from storeloom.adapters.schedules import PollSchedules
     from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
     from storeloom.platforms.live import PlatformLive
     from storeloom.platforms.sources import PlatformCatalog
@@ -97,11 +100,9 @@ def poll_runner(runtime: Runtime, catalog: PlatformCatalog | None = None) -> Pol
 
 def health_sweep(runtime: Runtime) -> HealthSweep:
     from storeloom.adapters.checkpoints import DynamoHealthLog
-    from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
     from storeloom.services.polling.health import HealthSweep, SubscriptionHealth
 
     settings, runner = runtime.settings, poll_runner(runtime)
-    target = ScheduleTarget.of(settings.poller_function_arn, settings.scheduler_role_arn, settings.poll_schedule_group)
     health_log = DynamoHealthLog(settings.require("checkpoints_table"), runtime.aws.client("dynamodb"))
     return HealthSweep(
         stores=runner.stores,
@@ -109,7 +110,7 @@ def health_sweep(runtime: Runtime) -> HealthSweep:
         health=SubscriptionHealth(health_log),
         platforms=runner.platforms,
         webhook_base_url=settings.webhook_base_url or None,
-        schedules=PollSchedules(runtime.aws.client("scheduler"), target) if target else None,
+        schedules=poll_schedules(runtime),
     )
 
 
@@ -121,13 +122,12 @@ def run_log(runtime: Runtime) -> DynamoRunLog:
 
 def flow_starter(runtime: Runtime) -> FlowStarter:
     from storeloom.adapters.executions import StepFunctionsStarter
-    from storeloom.adapters.flow_config import DynamoFlowConfigStore
     from storeloom.services.flows.starter import FlowStarter
 
-    settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
+    arn = runtime.settings.require("state_machine_arn")
     return FlowStarter(
-        configs=DynamoFlowConfigStore(settings.require("flow_config_table"), dynamodb),
-        executions=StepFunctionsStarter(settings.require("state_machine_arn"), runtime.aws.client("stepfunctions")),
+        configs=flow_configs(runtime),
+        executions=StepFunctionsStarter(arn, runtime.aws.client("stepfunctions")),
         decisions=run_log(runtime),
     )
 
@@ -192,9 +192,7 @@ class ChannelFactory:
             return SesEmailChannel(aws.client("sesv2"), settings.ses_configuration_set or None)
         if provider == "webhook":
             return self._webhook(target)
-        from storeloom.adapters.outbox import DynamoOutbox
-
-        return DynamoOutbox(settings.require("outbox_table"), aws.client("dynamodb"))
+        return outbox(self._runtime)
 
     def _webhook(self, target: str | None) -> Channel:
         import httpx
@@ -206,3 +204,24 @@ class ChannelFactory:
         secret = secrets_vault(self._runtime).read_text(self._runtime.settings.require("webhook_secret_arn"))
         self._http = self._http or httpx.Client(timeout=10.0)
         return WebhookChannel(target, secret, self._http)
+
+
+def flow_configs(runtime: Runtime) -> DynamoFlowConfigStore:
+    from storeloom.adapters.flow_config import DynamoFlowConfigStore
+
+    return DynamoFlowConfigStore(runtime.settings.require("flow_config_table"), runtime.aws.client("dynamodb"))
+
+
+def outbox(runtime: Runtime) -> DynamoOutbox:
+    from storeloom.adapters.outbox import DynamoOutbox
+
+    return DynamoOutbox(runtime.settings.require("outbox_table"), runtime.aws.client("dynamodb"))
+
+
+def poll_schedules(runtime: Runtime) -> PollSchedules | None:
+    """The stack's poll schedules, or None for a stack without the poller's scheduler target."""
+    from storeloom.adapters.schedules import PollSchedules, ScheduleTarget
+
+    settings = runtime.settings
+    target = ScheduleTarget.of(settings.poller_function_arn, settings.scheduler_role_arn, settings.poll_schedule_group)
+    return PollSchedules(runtime.aws.client("scheduler"), target) if target else None

@@ -24,7 +24,8 @@ parse_time = parse_utc
 
 @dataclass(frozen=True)
 class Cursor:
-    """Position in a (updated_at, id)-ordered change list. Ties on updated_at are broken by id (C8 rule 4)."""
+    """Position in a (updated_at, id)-ordered change list. Ties on updated_at are broken by id
+    (docs/platforms.md#polling-rules)."""
 
     updated_at: datetime
     id: str

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from storeloom.domain import Cart, Customer, Order
 from storeloom.domain.decisions import SendRecord
 from storeloom.domain.flow_config import QuietHours
+from storeloom.domain.model import Cart, Customer, Order
 
 _NOT_A_PURCHASE = frozenset({"failed", "voided"})
 

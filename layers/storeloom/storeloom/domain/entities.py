@@ -1,4 +1,4 @@
-"""The canonical entities (model v1). Field names are a contract: see DESIGN.md."""
+"""The canonical entities (model v1). Field names are a contract: see docs/canonical-model.md."""
 
 from __future__ import annotations
 

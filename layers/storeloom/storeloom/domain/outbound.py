@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storeloom.domain import LineItem
+from storeloom.domain.model import LineItem
 from storeloom.domain.types import UtcDatetime
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from storeloom.domain import LineItem
+from storeloom.domain.model import LineItem
 
 _SUBJECTS = ("You left something in your cart", "Your cart is waiting", "Last chance: your cart expires soon")
 

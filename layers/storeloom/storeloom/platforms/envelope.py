@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from storeloom.domain import CommerceEvent, Entity, event_id_for, format_utc, idempotency_key
+from storeloom.domain.model import CommerceEvent, Entity, event_id_for, format_utc, idempotency_key
 from storeloom.domain.types import Action, EntityType
 from storeloom.platforms.timeparse import required_id
 from storeloom.services.platform_port import NormalizationError, NormalizeContext

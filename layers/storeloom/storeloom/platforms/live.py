@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from storeloom.domain import Order, Product
+from storeloom.domain.model import Order, Product
 from storeloom.platforms.mapped import MappedAdapter
 from storeloom.platforms.registry import get_adapter
 from storeloom.platforms.sources import BUCKETS, PlatformCatalog, PollingClient

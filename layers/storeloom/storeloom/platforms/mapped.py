@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from storeloom.domain import CommerceEvent, Entity
+from storeloom.domain.model import CommerceEvent, Entity
 from storeloom.domain.types import Action, EntityType
 from storeloom.platforms.envelope import action_for, deleted_event, entity_event, unwrap
 from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic

@@ -1,10 +1,10 @@
 """A per-store leaky bucket, seeded and corrected by the platform's own response headers.
 
 Shopify REST: bucket 40, leak 2 requests/s on Standard plans, reported as
-``X-Shopify-Shop-Api-Call-Limit: 32/40`` (PLATFORMS.md C1). The header is shop-wide, so every caller that
+``X-Shopify-Shop-Api-Call-Limit: 32/40`` (docs/platforms.md#shopify). The header is shop-wide, so every caller that
 reads it (live poller, backfill worker, workflow re-checks) sees the others' usage. A caller with a
 ``share`` below 1 holds off once the bucket is that full, which leaves the rest to urgent work.
-WooCommerce sends no such header: its bucket is configured (low by default, C8 rule 5).
+WooCommerce sends no such header: its bucket is configured (low by default: docs/platforms.md#rate-limit-defaults).
 """
 
 from __future__ import annotations

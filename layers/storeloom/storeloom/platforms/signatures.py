@@ -1,6 +1,6 @@
 """Webhook signature checks, kept apart from the adapters so the receiver's hot path imports no model.
 
-Each check compares over the raw request bytes in constant time (PLATFORMS.md C1, C2, C8).
+Each check compares over the raw request bytes in constant time (docs/platforms.md#verify-raw-bytes).
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def platform_event_id(headers: Mapping[str, str]) -> str | None:
     """The platform's stable id for the event behind a delivery (lower-cased headers), when it sends one.
 
     Shopify: X-Shopify-Event-Id is shared by every subscription's copy of one event, so it also dedupes
-    fan-out; X-Shopify-Webhook-Id only its retries (PLATFORMS.md C1). WooCommerce's delivery id is new on
-    every attempt, so it is no such id (C2).
+    fan-out; X-Shopify-Webhook-Id only its retries (docs/platforms.md#shopify). WooCommerce's delivery id is new on
+    every attempt, so it is no such id (docs/platforms.md#woocommerce).
     """
     value = headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id")
     return value.strip() if value else None

@@ -18,7 +18,8 @@ from storeloom.platforms.woocommerce.api_client import WooCommerceClient
 
 PollingClient = ShopifyClient | WooCommerceClient
 
-# Shopify REST Standard: bucket 40, leak 2/s (C1). WooCommerce: host-dependent, so a low default (C8).
+# Shopify REST Standard: bucket 40, leak 2/s (docs/platforms.md#shopify-rate-limits). WooCommerce: host-dependent,
+# so a low default (docs/platforms.md#rate-limit-defaults).
 BUCKETS: dict[str, tuple[float, float]] = {"shopify": (40.0, 2.0), "woocommerce": (4.0, 2.0)}
 POLLED_ENTITIES: dict[str, tuple[str, ...]] = {
     "shopify": tuple(shopify.RESOURCES),

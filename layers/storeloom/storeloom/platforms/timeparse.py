@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from storeloom.domain import Money
+from storeloom.domain.model import Money
 from storeloom.domain.types import parse_amount, parse_id, parse_utc
 from storeloom.services.platform_port import NormalizationError
 

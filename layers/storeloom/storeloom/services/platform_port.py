@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from storeloom.domain import CommerceEvent
+from storeloom.domain.model import CommerceEvent
 from storeloom.domain.types import Source
 
 

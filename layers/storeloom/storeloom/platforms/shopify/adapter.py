@@ -1,4 +1,4 @@
-"""The Shopify adapter: webhook topics and REST resources -> CommerceEvents (PLATFORMS.md C1).
+"""The Shopify adapter: webhook topics and REST resources -> CommerceEvents (docs/platforms.md#shopify).
 
 One payload gives one event for its primary entity. An order's embedded customer is not emitted as a
 customer event: it is a partial copy (no consent or tags in some topics) with the same ``updated_at`` as
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from storeloom.domain import CommerceEvent
+from storeloom.domain.model import CommerceEvent
 from storeloom.domain.types import EntityType
 from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.shopify.mapping import map_cart, map_order

@@ -1,4 +1,5 @@
-"""Shopify Admin REST client for polling: incremental lists, counts and webhook subscriptions (C1).
+"""Shopify Admin REST client for polling: incremental lists, counts and webhook subscriptions
+(docs/platforms.md#shopify).
 
 - ``updated_at_min`` (inclusive) and, for orders, ``status=any`` (the default lists open orders only);
 - ``limit`` up to 250 and cursor pagination through the ``Link: <...page_info=...>; rel="next"`` header

@@ -1,9 +1,9 @@
-"""Shopify REST/webhook resources -> canonical entities (DESIGN.md, PLATFORMS.md C1).
+"""Shopify REST/webhook resources -> canonical entities (docs/canonical-model.md, docs/platforms.md#shopify).
 
 Cart identity: a Shopify checkout becomes a ``cart`` whose id is its ``cart_token``, falling back to the
 checkout ``token`` when it has no cart token (checkouts made through the API). An order's ``cart_id``
 follows the same rule over its own ``cart_token`` / ``checkout_token``, so a flow can match an abandoned
-cart to the order that completed it (and PLATFORMS.md keys abandonment entries on the cart token).
+cart to the order that completed it (and docs/platforms.md#abandoned-cart-defaults keys entries on the cart token).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from storeloom.domain import Cart, LineItem, Money, Order
+from storeloom.domain.model import Cart, LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
@@ -27,7 +27,8 @@ from storeloom.platforms.timeparse import (
 )
 from storeloom.services.platform_port import NormalizationError
 
-# financial_status maps one to one (DESIGN.md). "expired" (an authorization that lapsed) is a failed payment.
+# financial_status maps one to one (docs/canonical-model.md#shopify-status). "expired" (an authorization that
+# lapsed) is a failed payment.
 PAYMENT_STATUS: dict[str, PaymentStatus] = {
     "pending": "pending",
     "authorized": "authorized",
@@ -39,7 +40,8 @@ PAYMENT_STATUS: dict[str, PaymentStatus] = {
     "failed": "failed",
     "expired": "failed",
 }
-# null -> unfulfilled (DESIGN.md); "pending" appears in older docs samples, "restocked" after a cancel.
+# null -> unfulfilled (docs/canonical-model.md#shopify-status); "pending" appears in older docs samples,
+# "restocked" after a cancel.
 FULFILLMENT_STATUS: dict[str | None, FulfillmentStatus] = {
     None: "unfulfilled",
     "unfulfilled": "unfulfilled",

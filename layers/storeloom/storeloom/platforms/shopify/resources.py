@@ -1,11 +1,12 @@
-"""Shopify customers, products and inventory levels -> canonical entities (DESIGN.md, PLATFORMS.md C1)."""
+"""Shopify customers, products and inventory levels -> canonical entities (docs/canonical-model.md,
+docs/platforms.md#shopify)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from storeloom.domain import Customer, InventoryLevel, Product, Variant
+from storeloom.domain.model import Customer, InventoryLevel, Product, Variant
 from storeloom.domain.types import Consent
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (

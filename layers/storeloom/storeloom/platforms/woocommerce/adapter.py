@@ -1,4 +1,4 @@
-"""The WooCommerce adapter: webhook topics and REST v3 resources -> CommerceEvents (PLATFORMS.md C2).
+"""The WooCommerce adapter: webhook topics and REST v3 resources -> CommerceEvents (docs/platforms.md#woocommerce).
 
 Webhook bodies are the REST resource itself. ``*.deleted`` bodies are just ``{"id": N}`` and become a
 ``deleted`` event with no entity. ``*.restored`` (out of the trash) is an update.
@@ -42,5 +42,6 @@ class WooCommerceAdapter(MappedAdapter):
         return topic.strip() if topic else None
 
     def platform_event_id(self, headers: Mapping[str, str]) -> str | None:
-        """None: X-WC-Webhook-Delivery-ID is new on every attempt, so it is no dedupe key (C2)."""
+        """None: X-WC-Webhook-Delivery-ID is new on every attempt, so it is no dedupe key
+        (docs/platforms.md#woocommerce-dedupe)."""
         return None

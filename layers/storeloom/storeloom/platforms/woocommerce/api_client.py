@@ -1,4 +1,4 @@
-"""WooCommerce REST v3 client for polling: incremental lists and webhook subscriptions (C2).
+"""WooCommerce REST v3 client for polling: incremental lists and webhook subscriptions (docs/platforms.md#woocommerce).
 
 - ``per_page`` up to 100, ``page``, and ``X-WP-TotalPages`` to know when to stop;
 - ``modified_after`` with ``dates_are_gmt=true`` (without it the date is read as site-local time),
@@ -129,7 +129,7 @@ class WooCommerceClient(PollingClient[tuple[str, str]]):
         return Subscription(str(row["id"]), row["topic"], row["delivery_url"], row.get("status") == "active")
 
     def reactivate_webhook(self, subscription: Subscription) -> Subscription:
-        """A hook disabled after 5 failed deliveries (C2) is switched back on in place."""
+        """A hook disabled after 5 failed deliveries (docs/platforms.md#woocommerce) is switched back on in place."""
         row = self._request("PUT", f"webhooks/{subscription.id}", json={"status": "active"}).json()
         return Subscription(str(row["id"]), row["topic"], row["delivery_url"], row.get("status") == "active")
 

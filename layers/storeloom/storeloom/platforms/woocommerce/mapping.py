@@ -1,7 +1,7 @@
 """WooCommerce REST v3 resources (and webhook bodies, which are the same) -> canonical entities.
 
 Timestamps come only from the ``*_gmt`` fields, which are UTC without a suffix, never from the
-site-local ``date_created`` / ``date_modified`` (PLATFORMS.md C2). Payloads of the legacy v3 API
+site-local ``date_created`` / ``date_modified`` (docs/platforms.md#woocommerce). Payloads of the legacy v3 API
 (``created_at`` / ``updated_at`` ending in Z) are read as a fallback.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from storeloom.domain import LineItem, Money, Order
+from storeloom.domain.model import LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
@@ -29,7 +29,7 @@ from storeloom.services.platform_port import NormalizationError
 UPDATED_AT = ("date_modified_gmt", "updated_at")
 CREATED_AT = ("date_created_gmt", "created_at")
 
-# DESIGN.md "WooCommerce status mapping": status -> (payment_status, fulfillment_status).
+# docs/canonical-model.md#woocommerce-status: status -> (payment_status, fulfillment_status).
 # None for payment means "keeps its payment status" (cancelled): see _payment_when_unstated.
 STATUS: dict[str, tuple[PaymentStatus | None, FulfillmentStatus | None]] = {
     "processing": ("paid", "unfulfilled"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storeloom.domain import Customer, Product, Variant
+from storeloom.domain.model import Customer, Product, Variant
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
     optional_int,

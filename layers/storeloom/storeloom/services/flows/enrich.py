@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storeloom.domain import LineItem, Product
 from storeloom.domain.flow_config import FlowConfig
+from storeloom.domain.model import LineItem, Product
 from storeloom.services.flows.ports import CommerceReader, EnrichmentUnavailable, LiveCommerce, LiveUnsupported
 
 _UNSELLABLE = frozenset({"archived", "draft"})

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storeloom.domain import Cart, Customer
 from storeloom.domain.eligibility import converted
+from storeloom.domain.model import Cart, Customer
 from storeloom.domain.run import Subject
 from storeloom.services.flows.ports import CommerceReader, LiveCommerce, LiveUnsupported
 

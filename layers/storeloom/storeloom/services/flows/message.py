@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from storeloom.domain import Cart, LineItem
+from storeloom.domain.model import Cart, LineItem
 from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.render import render_html, render_text, subject_for
 from storeloom.domain.run import RunState

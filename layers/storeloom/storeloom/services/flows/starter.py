@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from storeloom.domain import Cart, CommerceEvent
 from storeloom.domain.flow_config import ABANDONED_CART, FlowConfig
+from storeloom.domain.model import Cart, CommerceEvent
 from storeloom.domain.run import RunState, Subject, execution_name, window_of
 from storeloom.domain.schedule import next_step
 from storeloom.services.flows.ports import DecisionLog, ExecutionStarter, FlowConfigRepository

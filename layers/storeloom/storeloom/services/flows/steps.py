@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from storeloom.domain import Cart
+from storeloom.domain import eligibility as rules
 from storeloom.domain.decisions import Decision, DecisionKind, SendRecord
+from storeloom.domain.model import Cart
 from storeloom.domain.run import RunState
 from storeloom.domain.schedule import next_step
-from storeloom.domain import eligibility as rules
 from storeloom.services.flows.enrich import Enricher
 from storeloom.services.flows.identity import Person, conversion, resolve
 from storeloom.services.flows.message import build_message

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from storeloom.domain import CommerceEvent
+if TYPE_CHECKING:
+    # Types only: the receiver's queue adapter imports this module and must not load pydantic.
+    from storeloom.domain.model import CommerceEvent
 
 ClaimOutcome = Literal["applied", "stale", "duplicate", "in_progress"]
 Outcome = Literal["applied", "stale"]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from storeloom.domain import CommerceEvent
 from storeloom.domain.event import content_digest
 from storeloom.domain.ingest_message import IngestMessage
+from storeloom.domain.model import CommerceEvent
 from storeloom.domain.types import loads
 from storeloom.services.ingest.ports import DoneMark, EventPublisher, IngestWriter, RawArchive
 from storeloom.services.platform_port import NormalizeContext, PlatformAdapter
@@ -49,18 +49,6 @@ class IngestService:
     archive: RawArchive
     adapters: AdapterLookup
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-    def process_batch(self, messages: Sequence[tuple[str, IngestMessage]]) -> BatchResult:
-        """Stage every message, then publish and record outcomes for the whole batch at once."""
-        batch = BatchResult()
-        for message_id, message in messages:
-            try:
-                batch.results.extend(self.stage(message_id, message))
-            except MessageRejected as error:
-                batch.failed_message_ids.add(message_id)
-                batch.errors[message_id] = str(error)
-        self.flush(batch)
-        return batch
 
     def stage(self, message_id: str, message: IngestMessage) -> list[EventResult]:
         """Normalize, claim and store one message's events; raise MessageRejected to have it retried."""

@@ -25,7 +25,8 @@ def process_sqs_batch(event: dict[str, Any], service: IngestService) -> tuple[di
             message = IngestMessage.model_validate_json(record.body)
             batch.results.extend(service.stage(record.message_id, message))
         except Exception as error:
-            batch.errors[record.message_id] = str(error).splitlines()[0]
+            batch.failed_message_ids.add(record.message_id)
+            batch.errors[record.message_id] = (str(error).splitlines() or [type(error).__name__])[0]
             raise
 
     with processor(records=event.get("Records", []), handler=stage_record):

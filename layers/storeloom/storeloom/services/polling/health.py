@@ -1,7 +1,8 @@
 """Subscription health: list a store's webhook subscriptions and repair the ones Storeloom needs.
 
 Shopify deletes a subscription after its retries fail (8 over 4 h); WooCommerce disables a hook after
-5 failed deliveries (PLATFORMS.md C1, C2). Missing topics are re-created, disabled ones re-activated.
+5 failed deliveries (docs/platforms.md#shopify-retries, #woocommerce-retries). Missing topics are re-created,
+disabled ones re-activated.
 """
 
 from __future__ import annotations

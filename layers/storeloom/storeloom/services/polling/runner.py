@@ -54,6 +54,10 @@ class PollRunner:
             self.jobs.send_many([job.model_dump_json()])
         return report
 
+    def sync_now(self, store_id: str, entity: str) -> SyncReport:
+        """One live poll cycle now, with no Lambda time budget (``storeloom sync`` and the demo)."""
+        return self.run(PollJob(store_id=store_id, entity=entity), lambda: 1 << 30)
+
     def fan_out_sweep(self, now: datetime, lookback: timedelta) -> int:
         """Queue a deep sweep (since ``now - lookback``) of every entity of every store."""
         since = now - lookback

@@ -1,6 +1,6 @@
 """The sync service: one poll cycle of one (store, entity), from its checkpoint, onto the ingest queue.
 
-Rules (PLATFORMS.md C8 rule 4):
+Rules (docs/platforms.md#polling-rules):
 - the cursor is the compound (updated_at, id), so equal timestamps across a page boundary lose nothing
   (within the cursor's own second only the cursor's id counts as seen: see ``_unseen``);
 - a page is enqueued first and the checkpoint written after, so a crash re-reads a page, never skips one
