@@ -129,7 +129,6 @@ def test_corpus_file_meets_the_contract(name: str) -> None:
     if name in REFUNDS:
         adapter = ShopifyAdapter()
         assert adapter.normalize("refunds/create", payload, CONTEXT) == []
-        assert adapter.refund_order_id(payload) == "450789469"
         return
     if name in REJECTED:
         with pytest.raises(NormalizationError, match=rf"^{REJECTED[name]}\b"):

@@ -89,7 +89,7 @@ def test_client_errors_are_not_retried() -> None:
     transport = transport_for(httpx.MockTransport(forbidden), VirtualClock())
 
     with pytest.raises(ApiError, match="403"):
-        transport.get("https://x/admin/api/2024-10/orders.json")
+        transport.request("GET", "https://x/admin/api/2024-10/orders.json")
     assert len(calls) == 1
 
 
@@ -102,7 +102,7 @@ def test_timeouts_are_retried_then_given_up_with_backoff() -> None:
     transport = transport_for(httpx.MockTransport(slow), clock, attempts=4)
 
     with pytest.raises(ApiError, match="timeout"):
-        transport.get("https://x/admin/api/2024-10/orders.json")
+        transport.request("GET", "https://x/admin/api/2024-10/orders.json")
     assert transport.requests == 4 and transport.retries == 3
     assert clock.elapsed > 0
 
@@ -111,7 +111,7 @@ def test_exhausted_5xx_retries_raise_an_api_error() -> None:
     transport = transport_for(httpx.MockTransport(lambda r: httpx.Response(502)), VirtualClock(), attempts=3)
 
     with pytest.raises(ApiError, match="502"):
-        transport.get("https://x/y")
+        transport.request("GET", "https://x/y")
     assert transport.requests == 3
 
 

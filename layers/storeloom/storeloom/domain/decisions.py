@@ -12,25 +12,6 @@ from storeloom.domain.types import UtcDatetime
 
 DecisionKind = Literal["entered", "waited", "suppressed", "sent", "exited"]
 
-# exited: the run ends. suppressed: this step is skipped, the run goes on. waited: this step is deferred.
-EXIT_REASONS = frozenset(
-    {
-        "converted",
-        "out_of_stock",
-        "unsubscribed",
-        "no_consent",
-        "suppressed",
-        "excluded",
-        "no_contact",
-        "cart_missing",
-        "stale",
-        "completed",
-        "error",
-    }
-)
-SKIP_REASONS = frozenset({"stale", "frequency_cap", "defer_limit"})
-WAIT_REASONS = frozenset({"quiet_hours", "enrichment_unavailable", "cart_active"})
-
 
 class Decision(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -74,9 +74,6 @@ class ApiTransport:
         except httpx.TimeoutException as error:
             raise ApiError(f"timeout calling {httpx.URL(url).path}") from error
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
-        return self.request("GET", url, params=params)
-
     def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Response:
         self.limiter.acquire()
         self.requests += 1
@@ -121,9 +118,6 @@ class PollingClient(Generic[R]):
     @property
     def requests(self) -> int:
         return self.transport.requests
-
-    def entities(self) -> tuple[str, ...]:
-        return tuple(self.resources)
 
     def resource(self, entity: str) -> R:
         if entity not in self.resources:

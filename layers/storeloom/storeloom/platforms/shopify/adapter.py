@@ -5,8 +5,8 @@ customer event: it is a partial copy (no consent or tags in some topics) with th
 the full customer record, so it would share that version's idempotency key and could win the dedupe.
 
 ``refunds/create``: a refund alone cannot build an order version (no totals, statuses or updated_at), and
-Shopify sends ``orders/updated`` for the same change. The adapter therefore emits no event for it, logs
-why, and exposes the order id through ``refund_order_id`` so the ingest worker may trigger a re-poll.
+Shopify sends ``orders/updated`` for the same change. The adapter therefore emits no event for it and logs
+why; a lost orders/updated is recovered by polling.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.shopify.mapping import map_cart, map_order
 from storeloom.platforms.shopify.resources import map_customer, map_inventory_level, map_product
 from storeloom.platforms.signatures import platform_event_id
-from storeloom.platforms.timeparse import optional_id
 from storeloom.services.platform_port import NormalizeContext
 
 log = logging.getLogger(__name__)
@@ -91,8 +90,3 @@ class ShopifyAdapter(MappedAdapter):
 
     def envelope_keys(self, entity_type: EntityType) -> tuple[str, str]:
         return ENVELOPES[entity_type]
-
-    def refund_order_id(self, payload: Any) -> str | None:
-        """The order a refunds/create payload belongs to, so the caller can re-fetch that order."""
-        refund = payload.get("refund", payload) if isinstance(payload, Mapping) else None
-        return optional_id(refund.get("order_id"), "order_id") if isinstance(refund, Mapping) else None
