@@ -37,9 +37,9 @@ from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.event import content_digest
 from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.model import CommerceEvent, event_id_for, format_utc, idempotency_key
-from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.stores import StoreRecord
 from storeloom.services.ingest.ports import DoneMark
+from tests.support.messages import outbound_message
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -338,21 +338,8 @@ def test_run_log_decisions_and_sends(tables: Tables) -> None:
 
 def test_outbox_messages(tables: Tables) -> None:
     outbox = DynamoOutbox(tables.names["OutboxTable"], tables.client)
-    message = OutboundMessage(
-        message_id="m1",
-        store_id="s1",
-        flow_id="abandoned_cart",
-        run_id="r1",
-        step=0,
-        flow_version=1,
-        variant="A",
-        medium="email",
-        to="ann@example.com",
-        sender="shop@example.com",
-        subject="Your cart",
-        text="t",
-        html="<p>t</p>",
-        created_at=NOW,
+    message = outbound_message(
+        message_id="m1", run_id="r1", subject="Your cart", text="t", html="<p>t</p>", created_at=NOW
     )
     assert outbox.deliver(message) == "m1"
     assert tables.raw("OutboxTable", store_id="s1", sk=f"{format_utc(NOW)}#m1") == {

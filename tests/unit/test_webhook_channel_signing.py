@@ -11,6 +11,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from storeloom.adapters.webhook_channel import WebhookChannel, sign, verification_secret
 from storeloom.domain.outbound import OutboundMessage
+from tests.support.messages import outbound_message
 
 KEY = b"\x00\x9fsixteen-plus-bytes\xff"
 PADDED = "whsec_" + base64.b64encode(KEY).decode()
@@ -19,22 +20,7 @@ GENERATED = "Vb3kQ9xTzL2mN7pR4sW8yC1dF6gH0jK5aE9uI3oB7nM2qX4t"
 
 
 def message() -> OutboundMessage:
-    return OutboundMessage(
-        message_id="msg_run-1_0",
-        store_id="s1",
-        flow_id="abandoned_cart",
-        run_id="run-1",
-        step=0,
-        flow_version=1,
-        variant="A",
-        medium="email",
-        to="ann@example.com",
-        sender="shop@example.com",
-        subject="You left something behind",
-        text="Mug: 12.50 USD",
-        html="<p>Mug: 12.50 USD \u2014 caf\u00e9</p>",
-        created_at=datetime.now(UTC),
-    )
+    return outbound_message(html="<p>Mug: 12.50 USD \u2014 caf\u00e9</p>")
 
 
 def delivered(secret: str) -> httpx.Request:
