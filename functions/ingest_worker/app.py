@@ -10,8 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storeloom.bootstrap import services
 from storeloom.bootstrap.runtime import ColdStart
-from storeloom.services.ingest.service import IngestService
-from storeloom.services.ingest.sqs_batch import process_sqs_batch
+from storeloom.services.ingest.sqs_batch import IngestWorker, process_sqs_batch
 
 logger = Logger(service="ingest_worker")
 metrics = Metrics(namespace="Storeloom", service="ingest_worker")
@@ -19,8 +18,8 @@ metrics = Metrics(namespace="Storeloom", service="ingest_worker")
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def handle(event: dict[str, Any], context: LambdaContext, service: IngestService) -> dict[str, Any]:
-    response, result = process_sqs_batch(event, service)
+def handle(event: dict[str, Any], context: LambdaContext, worker: IngestWorker) -> dict[str, Any]:
+    response, result = process_sqs_batch(event, worker)
     metrics.add_metric(name="messages_failed", unit=MetricUnit.Count, value=len(response["batchItemFailures"]))
     for outcome, count in result.counts().items():
         metrics.add_metric(name=f"events_{outcome}", unit=MetricUnit.Count, value=count)
@@ -29,4 +28,4 @@ def handle(event: dict[str, Any], context: LambdaContext, service: IngestService
     return response
 
 
-lambda_handler = ColdStart(services.ingest_service, handle)
+lambda_handler = ColdStart(services.ingest_worker, handle)

@@ -7,7 +7,7 @@ from typing import Any
 
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.services.ingest.service import BatchResult, IngestService
-from storeloom.services.ingest.sqs_batch import process_sqs_batch
+from storeloom.services.ingest.sqs_batch import IngestWorker, process_sqs_batch
 
 
 def sqs_event(messages: Sequence[tuple[str, IngestMessage]]) -> dict[str, Any]:
@@ -29,5 +29,5 @@ def sqs_event(messages: Sequence[tuple[str, IngestMessage]]) -> dict[str, Any]:
 
 
 def ingest_batch(service: IngestService, messages: Sequence[tuple[str, IngestMessage]]) -> BatchResult:
-    _response, result = process_sqs_batch(sqs_event(messages), service)
+    _response, result = process_sqs_batch(sqs_event(messages), IngestWorker(service))
     return result

@@ -19,6 +19,13 @@ class SqsQueue:
         message_id: str = self._client.send_message(QueueUrl=self.url, MessageBody=body)["MessageId"]
         return message_id
 
+    def send_with_attributes(self, body: str, attributes: dict[str, str]) -> str:
+        """String message attributes; SQS refuses empty values, so those are left out."""
+        kept = {name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value}
+        response = self._client.send_message(QueueUrl=self.url, MessageBody=body, MessageAttributes=kept)
+        message_id: str = response["MessageId"]
+        return message_id
+
     def send_many(self, bodies: Sequence[str]) -> int:
         """Send in batches of ten; raise if any entry failed, so a caller never advances past a loss."""
         for start in range(0, len(bodies), _SEND_BATCH_LIMIT):

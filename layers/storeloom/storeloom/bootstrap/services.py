@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from storeloom.services.flows.starter import FlowStarter
     from storeloom.services.flows.steps import StepRunner
     from storeloom.services.ingest.service import IngestService
+    from storeloom.services.ingest.sqs_batch import IngestWorker
     from storeloom.services.polling.health import HealthSweep
     from storeloom.services.polling.runner import PollRunner
 
@@ -51,6 +52,15 @@ def ingest_service(runtime: Runtime) -> IngestService:
         archive=S3Archive(settings.require("archive_bucket"), runtime.aws.client("s3")),
         adapters=get_adapter,
     )
+
+
+def ingest_worker(runtime: Runtime) -> IngestWorker:
+    from storeloom.adapters.queues import SqsQueue
+    from storeloom.services.ingest.sqs_batch import IngestWorker
+
+    settings = runtime.settings
+    dead_letters = SqsQueue(settings.ingest_dlq_url, runtime.aws.client("sqs")) if settings.ingest_dlq_url else None
+    return IngestWorker(ingest_service(runtime), dead_letters, settings.ingest_max_attempts)
 
 
 def store_registry(runtime: Runtime) -> DynamoStoreRegistry:

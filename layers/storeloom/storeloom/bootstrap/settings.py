@@ -42,6 +42,8 @@ class Settings(BaseModel):
     webhook_base_url: str = Field(alias="WEBHOOK_BASE_URL", default="")
     # Ingest.
     dedupe_ttl_seconds: int = Field(alias="DEDUPE_TTL_SECONDS", default=7 * 24 * 3600, gt=0)
+    # Receives after which the worker dead-letters a message itself, with its reason (below the redrive count).
+    ingest_max_attempts: int = Field(alias="INGEST_MAX_ATTEMPTS", default=5, ge=1)
     # Polling.
     overlap_minutes: int = Field(alias="POLL_OVERLAP_MINUTES", default=10, ge=0)
     first_lookback_hours: int = Field(alias="POLL_FIRST_LOOKBACK_HOURS", default=24, gt=0)

@@ -57,3 +57,9 @@ class ReceivedMessage:
     message_id: str
     receipt_handle: str
     body: str
+
+
+class DeadLetterSink(Protocol):
+    def send_with_attributes(self, body: str, attributes: dict[str, str]) -> str:
+        """Enqueue ``body`` with string message attributes (the reason it is dead); return the message id."""
+        ...
