@@ -89,3 +89,38 @@ def test_archive_replay_restores_entities_and_duplicates_die_at_dedupe(aws_stack
     drain(aws_stack)
     statuses = [item["status"]["S"] for item in store.scan(TableName=aws_stack.env("LEDGER_TABLE"))["Items"]]
     assert statuses == ["applied"]
+
+
+def test_archive_labels_are_hyphenated_and_old_underscore_labels_still_replay(aws_stack: AwsStack) -> None:
+    register_store(aws_stack, "shop-1", "shopify", SECRET)
+    event = webhook_event("shopify", "shop-1", "orders/create", payload("shopify_orders_create.json"), SECRET)
+    receipt = json.loads(aws_stack.invoker.invoke("WebhookReceiverFunction", event)["body"])
+    s3, bucket = aws_stack.client("s3"), aws_stack.ref("ArchiveBucket")
+    # Header names with underscores do not survive every HTTP hop (moto's server drops them), so none are used
+    written = s3.head_object(Bucket=bucket, Key=receipt["raw_ref"])["Metadata"]
+    assert [name for name in written if "_" in name] == []
+    assert (written["store-id"], written["topic"]) == ("shop-1", "orders/create")
+    # An object archived before the change, with underscore labels, and one with no labels at all
+    old_key = "raw/2026/11/27/shopify/shop-2/101010000000-old.json"
+    old_labels = {"platform": "shopify", "store_id": "shop-2", "received_at": "2026-11-27T10:10:10Z"}
+    s3.put_object(Bucket=bucket, Key=old_key, Body=payload("shopify_orders_create.json"), Metadata=old_labels)
+    s3.put_object(Bucket=bucket, Key="raw/2026/11/27/shopify/shop-2/unlabelled.json", Body=b"{}")
+    archive = S3Archive(bucket, s3)
+    since = datetime(2026, 11, 27, tzinfo=UTC)
+
+    only_old = replay_archive(archive, queue(aws_stack, "IngestQueue"), since, "shop-2")
+    everything = replay_archive(archive, queue(aws_stack, "IngestQueue"), since)
+
+    assert (only_old.replayed, only_old.skipped) == (1, 2)
+    assert (everything.replayed, everything.skipped) == (2, 1)
+    bodies = [json.loads(m["Body"]) for m in _receive_all(aws_stack, "IngestQueue")]
+    old = next(body for body in bodies if body["raw_ref"] == old_key and body["source"] == "replay")
+    assert (old["store_id"], old["received_at"]) == ("shop-2", "2026-11-27T10:10:10Z")
+
+
+def _receive_all(stack: AwsStack, logical_id: str) -> list[dict[str, str]]:
+    sqs, url = stack.client("sqs"), stack.ref(logical_id)
+    found: list[dict[str, str]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        found.extend(batch)
+    return found

@@ -80,7 +80,7 @@ class WebhookReceiver:
             if rejection.status != 413:
                 self._archive(REJECTED_PREFIX, platform, store_id, lowered, body, received_at, rejection.code)
             raise
-        labels = {"topic": topic, "platform_event_id": scheme.event_id(lowered) or ""}
+        labels = {"topic": topic, "platform-event-id": scheme.event_id(lowered) or ""}
         raw_ref = self._archive(ACCEPTED_PREFIX, platform, store_id, lowered, body, received_at, "accepted", labels)
         message = _ingest_message(platform, store_id, topic, scheme, lowered, body, raw_ref, received_at)
         return Receipt(raw_ref=raw_ref, message_id=self.queue.send(message), topic=topic)
@@ -118,9 +118,11 @@ class WebhookReceiver:
         labels: Mapping[str, str] | None = None,
     ) -> str:
         key = archive_key(prefix, platform, store_id, received_at)
+        # S3 user metadata travels as x-amz-meta-<key> HTTP headers, and servers may drop header names with
+        # underscores (moto's server does), so every key here is written with hyphens.
         metadata = {name: value for name, value in headers.items() if _worth_keeping(name)}
-        metadata.update(outcome=outcome, platform=platform, store_id=store_id, sha256=_digest(body))
-        metadata["received_at"] = utc_text(received_at)
+        metadata.update(outcome=outcome, platform=platform, sha256=_digest(body))
+        metadata.update({"store-id": store_id, "received-at": utc_text(received_at)})
         # Replay reads the topic and event id from these, so it needs no platform's header names.
         metadata.update({name: value for name, value in (labels or {}).items() if value})
         return self.archive.write(key, body, metadata)

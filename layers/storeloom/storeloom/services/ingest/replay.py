@@ -62,10 +62,12 @@ def replay_archive(
     pending: list[str] = []
     for key in archive.keys_since(prefix, since):
         metadata = archive.metadata(key)
-        if store_id and metadata.get("store_id") != store_id:
+        message = _message_from_archive(key, metadata)
+        # Skipped: another store's webhook, or an object the receiver did not label (nothing to replay it as).
+        if message is None or (store_id and message.store_id != store_id):
             report.skipped += 1
             continue
-        pending.append(_message_from_archive(key, metadata).model_dump_json(exclude_none=True))
+        pending.append(message.model_dump_json(exclude_none=True))
         if len(pending) == 10:
             report.replayed += ingest.send_many(pending)
             pending = []
@@ -73,16 +75,24 @@ def replay_archive(
     return report
 
 
-def _message_from_archive(key: str, metadata: Mapping[str, str]) -> IngestMessage:
-    platform = metadata["platform"]
+def _label(metadata: Mapping[str, str], name: str) -> str | None:
+    """An archive label by its hyphenated name (``store-id``), or by the underscore name (``store_id``) that
+    objects archived before the receiver wrote hyphens carry."""
+    return metadata.get(name) or metadata.get(name.replace("-", "_")) or None
+
+
+def _message_from_archive(key: str, metadata: Mapping[str, str]) -> IngestMessage | None:
+    platform, store_id, received_at = (_label(metadata, name) for name in ("platform", "store-id", "received-at"))
+    if not (platform and store_id and received_at):
+        return None
     return IngestMessage(
         platform=platform,
-        store_id=metadata["store_id"],
-        topic=metadata.get("topic", ""),
+        store_id=store_id,
+        topic=_label(metadata, "topic") or "",
         source="replay",
-        received_at=parse_utc(metadata["received_at"]),
+        received_at=parse_utc(received_at),
         raw_ref=key,
-        platform_event_id=metadata.get("platform_event_id") or None,
+        platform_event_id=_label(metadata, "platform-event-id"),
     )
 
 
