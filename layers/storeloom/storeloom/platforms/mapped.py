@@ -52,9 +52,19 @@ class MappedAdapter:
     def _events(
         self, entity_type: EntityType, payload: Any, action: Action, context: NormalizeContext, topic: str | None
     ) -> list[CommerceEvent]:
-        mapper = self.mappers[entity_type]
         singular, plural = self.envelope_keys(entity_type)
         return [
-            entity_event(self.platform, entity_type, mapper(item, self.currency, topic), action, context)
+            entity_event(self.platform, entity_type, self._mapped(entity_type, item, topic), action, context)
             for item in unwrap(payload, singular, plural)
         ]
+
+    def _mapped(self, entity_type: EntityType, item: Mapping[str, Any], topic: str | None) -> Entity:
+        """The mappers read fields by their documented shapes. A payload that nests something else where an
+        object or list belongs (a number for ``billing``, a string for ``line_items``) is refused as a whole,
+        naming the entity, rather than letting a half-read entity or a stray TypeError through."""
+        try:
+            return self.mappers[entity_type](item, self.currency, topic)
+        except (AttributeError, TypeError, KeyError, IndexError) as error:
+            raise NormalizationError(
+                f"{entity_type}: unexpected payload shape ({type(error).__name__}: {error})"
+            ) from error
