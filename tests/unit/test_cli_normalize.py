@@ -26,7 +26,7 @@ def run(argv: list[str]) -> int:
         return int(args.run(args) or 0)
     except CliError as error:
         print(f"storeloom: error: {error}", file=sys.stderr)
-        return 2
+        return error.status
 
 
 def test_file_to_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,17 +49,19 @@ def test_stdin_and_store_id(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     assert event["entity"]["variants"][0]["price"] == {"amount": "21.99", "currency": "GBP"}
 
 
-def test_refund_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_topic_that_yields_no_events_says_so_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     path = FIXTURES / "shopify" / "refunds_create.json"
-    assert run(["normalize", "--platform", "shopify", "--topic", "refunds/create", str(path)]) == 0
-    assert capsys.readouterr().out == ""
+    assert run(["normalize", "--platform", "shopify", "--topic", "refunds/create", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "storeloom: error: --topic: this shopify refunds/create payload yields no events\n"
 
 
 @pytest.mark.parametrize(
     ("platform", "topic", "body", "reason"),
     [
-        ("etsy", "orders/create", "{}", "platform: 'etsy'"),
-        ("shopify", "shop/update", "{}", "topic: shopify topic 'shop/update'"),
+        ("etsy", "orders/create", "{}", "--platform: 'etsy'"),
+        ("shopify", "shop/update", "{}", "--topic: shopify topic 'shop/update'"),
         ("shopify", "orders/create", "{not json", "payload: invalid JSON"),
         ("shopify", "orders/create", '{"id": 1}', "payload: currency: missing"),
         ("shopify", "orders/create", ORDER_WITHOUT_UPDATED_AT, "payload: updated_at: missing"),
