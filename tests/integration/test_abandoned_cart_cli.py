@@ -13,12 +13,14 @@ from storeloom.domain.decisions import Decision
 from storeloom_tools.cli import main
 from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
+from tests.support.webhooks import register_store
 
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
     connection = aws_stack.connection()
     monkeypatch.setattr(endpoint, "connect", lambda *_args: connection)
+    register_store(aws_stack, "s1", "shopify", "secret")
     yield aws_stack
 
 
@@ -44,7 +46,46 @@ def test_bad_delays_exit_non_zero_naming_the_field(cli: AwsStack, capsys: pytest
 
 def test_webhook_channel_without_url_is_refused(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows", "enable", "--store", "s1", "--channel", "webhook"]) == 2
-    assert "webhook_url" in capsys.readouterr().err
+    assert capsys.readouterr().err == "storeloom: error: --channel: webhook needs --webhook-url\n"
+
+
+@pytest.mark.parametrize(
+    ("flags", "reason"),
+    [
+        (["--channel", "ses", "--medium", "sms"], "--channel: ses sends email only"),
+        (["--delays", "3h,1h"], "--delays: delays must be non-empty and ascending"),
+        (["--delays", "1h,x"], "--delays: not a duration (use s, m, h or d): 'x'"),
+        (
+            ["--quiet-hours", "22-24"],
+            "--quiet-hours: '22-24' is not START-END in local hours 0-23 (e.g. 20-8), or none",
+        ),
+        (["--frequency-cap", "1 week"], "--frequency-cap: not a duration (use s, m, h or d): '1 week'"),
+    ],
+)
+def test_config_errors_name_the_flag_in_one_line(
+    cli: AwsStack, capsys: pytest.CaptureFixture[str], flags: list[str], reason: str
+) -> None:
+    assert main(["flows", "enable", "--store", "s1", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err == f"storeloom: error: {reason}\n"
+    assert "_seconds" not in err and "validation error" not in err
+    assert cli.client("dynamodb").scan(TableName=cli.env("FLOW_CONFIG_TABLE"))["Items"] == []
+
+
+@pytest.mark.parametrize(
+    ("flow", "reason"),
+    [
+        ("anything", "--flow: 'anything' is not a flow; available: abandoned_cart"),
+        ("post_purchase", "--flow: 'post_purchase' is not built yet; available: abandoned_cart"),
+        ("winback", "--flow: 'winback' is not built yet; available: abandoned_cart"),
+    ],
+)
+def test_only_a_built_flow_can_be_enabled(
+    cli: AwsStack, capsys: pytest.CaptureFixture[str], flow: str, reason: str
+) -> None:
+    assert main(["flows", "enable", "--store", "s1", "--flow", flow]) == 2
+    assert capsys.readouterr().err == f"storeloom: error: {reason}\n"
+    assert cli.client("dynamodb").scan(TableName=cli.env("FLOW_CONFIG_TABLE"))["Items"] == []
 
 
 def test_runs_lists_each_run_with_its_decisions(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:

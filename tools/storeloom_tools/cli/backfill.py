@@ -59,8 +59,9 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
-    runner = runner_for(endpoint.connect(args.endpoint, args.stack))
-    store = checked_store(runner, args.store, args.entity)
+    connection = endpoint.connect(args.endpoint, args.stack)
+    runner = runner_for(connection)
+    store = checked_store(connection, runner, args.store, args.entity)
     previous = runner.service.checkpoints.get(store.store_id, checkpoint_key(args.entity, "backfill"))
     already = 0
     if previous and previous.since == since and previous.resume:

@@ -1,11 +1,17 @@
-"""Pieces every sub-command shares: the one-line error, JSON output and the stack endpoint."""
+"""Pieces every sub-command shares: JSON output, the stack endpoint and the registered-store check."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from storeloom_tools.errors import CliError
+
+if TYPE_CHECKING:
+    from storeloom.domain.stores import StoreRecord
+    from storeloom_tools.local.endpoint import StackConnection
 
 
 def print_json_line(value: Any) -> None:
@@ -16,3 +22,13 @@ def add_endpoint_arguments(parser: argparse.ArgumentParser) -> None:
     """``--endpoint`` (default: the stack ``storeloom local up`` recorded) and ``--stack NAME``."""
     parser.add_argument("--endpoint", help="AWS endpoint URL of the stack (default: the local stack)")
     parser.add_argument("--stack", help="name of a deployed CloudFormation stack")
+
+
+def registered_store(connection: StackConnection, store_id: str) -> StoreRecord:
+    """The record of ``--store``: a store that is not registered is an error, never an empty result."""
+    from storeloom.bootstrap import services
+
+    record = services.store_registry(connection.runtime).get(store_id)
+    if record is None:
+        raise CliError(f"--store: no store {store_id!r} is registered (add it with storeloom stores add)")
+    return record

@@ -6,7 +6,7 @@ import argparse
 
 from storeloom.adapters.entities import DynamoEntityStore
 from storeloom.domain.model import ENTITY_CLASSES
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
 
@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     if args.type not in ENTITY_CLASSES:
         raise CliError(f"--type: {args.type!r} is not one of {', '.join(ENTITY_CLASSES)}")
     connection = endpoint.connect(args.endpoint, args.stack)
+    registered_store(connection, args.store)
     store = DynamoEntityStore(connection.name("ENTITIES_TABLE"), connection.client("dynamodb"))
     if args.id:
         entity = store.get(args.store, args.type, args.id)

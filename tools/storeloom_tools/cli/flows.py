@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from storeloom.domain.flow_config import ABANDONED_CART, FlowConfig, QuietHours, parse_delays, parse_duration
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.errors import CliError
+
+# The flows the CLI contract names, and those of them with a runtime (a state machine and its steps).
+FLOWS = (ABANDONED_CART, "post_purchase", "winback")
+BUILT_FLOWS = (ABANDONED_CART,)
+# The flag a person types for each FlowConfig field it sets, so errors name the flag, not the field.
+FIELD_FLAGS = {
+    "delays_seconds": "--delays",
+    "provider": "--channel",
+    "medium": "--medium",
+    "incentive": "--incentive",
+    "webhook_url": "--webhook-url",
+    "staleness_seconds": "--staleness",
+    "frequency_cap_seconds": "--frequency-cap",
+    "quiet_hours": "--quiet-hours",
+    "allow_non_subscriber_reminder": "--allow-non-subscriber",
+}
+_QUIET_HOURS = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("flows", help="enable, disable or show a store's flow")
     parser.add_argument("action", choices=["enable", "disable", "show"])
     parser.add_argument("--store", required=True)
-    parser.add_argument("--flow", default=ABANDONED_CART)
+    parser.add_argument("--flow", default=ABANDONED_CART, help=f"{', '.join(BUILT_FLOWS)} (default)")
     parser.add_argument("--delays", help="step delays from the cart's last activity, e.g. 1h,24h,72h or 2s,4s,6s")
     parser.add_argument("--channel", choices=["outbox", "ses", "webhook"], help="provider (default outbox)")
     parser.add_argument("--medium", choices=["email", "sms"])
@@ -30,34 +50,64 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
-def _changes(args: argparse.Namespace) -> dict[str, Any]:
+def check_flow(flow: str) -> None:
+    """``--flow`` names a flow that exists and is built."""
+    available = ", ".join(BUILT_FLOWS)
+    if flow not in FLOWS:
+        raise CliError(f"--flow: {flow!r} is not a flow; available: {available}")
+    if flow not in BUILT_FLOWS:
+        raise CliError(f"--flow: {flow!r} is not built yet; available: {available}")
+
+
+def _parsed(flag: str, parse: Callable[[str], T], text: str) -> T:
     try:
-        changes: dict[str, Any] = {
-            "delays_seconds": parse_delays(args.delays) if args.delays else None,
-            "provider": args.channel,
-            "medium": args.medium,
-            "incentive": args.incentive,
-            "webhook_url": args.webhook_url,
-            "staleness_seconds": parse_duration(args.staleness) if args.staleness else None,
-            "allow_non_subscriber_reminder": args.allow_non_subscriber,
-        }
-        medium = args.medium or "email"
-        if args.frequency_cap:
-            changes["frequency_cap_seconds"] = {"email": 16 * 3600, "sms": 24 * 3600} | {
-                medium: parse_duration(args.frequency_cap)
-            }
-        if args.quiet_hours:
-            changes["quiet_hours"] = _quiet(args.quiet_hours, medium)
+        return parse(text)
     except ValueError as error:
-        raise CliError(f"--delays/--staleness/--frequency-cap/--quiet-hours: {error}") from error
+        raise CliError(f"{flag}: {str(error).removeprefix('delays: ')}") from error
+
+
+def _changes(args: argparse.Namespace) -> dict[str, Any]:
+    changes: dict[str, Any] = {
+        "delays_seconds": _parsed("--delays", parse_delays, args.delays) if args.delays else None,
+        "provider": args.channel,
+        "medium": args.medium,
+        "incentive": args.incentive,
+        "webhook_url": args.webhook_url,
+        "staleness_seconds": _parsed("--staleness", parse_duration, args.staleness) if args.staleness else None,
+        "allow_non_subscriber_reminder": args.allow_non_subscriber,
+    }
+    medium = args.medium or "email"
+    if args.frequency_cap:
+        changes["frequency_cap_seconds"] = {"email": 16 * 3600, "sms": 24 * 3600} | {
+            medium: _parsed("--frequency-cap", parse_duration, args.frequency_cap)
+        }
+    if args.quiet_hours:
+        changes["quiet_hours"] = _quiet(args.quiet_hours, medium)
     return changes
 
 
 def _quiet(text: str, medium: str) -> dict[str, QuietHours]:
-    if text == "none":
+    if text.strip() == "none":
         return {}
-    start, _, end = text.partition("-")
-    return {medium: QuietHours(start_hour=int(start), end_hour=int(end))}
+    match = _QUIET_HOURS.match(text)
+    start, end = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
+    if not (0 <= start <= 23 and 0 <= end <= 23):
+        raise CliError(f"--quiet-hours: {text!r} is not START-END in local hours 0-23 (e.g. 20-8), or none")
+    return {medium: QuietHours(start_hour=start, end_hour=end)}
+
+
+def config_error(error: ValidationError) -> CliError:
+    """The first problem pydantic found, as one line naming the flag the person typed."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not field:
+        # A rule across fields ("provider webhook needs webhook_url"): it is about the field it starts with.
+        field = next((name for name in FIELD_FLAGS if message.startswith(f"{name} ")), "")
+        message = message.removeprefix(f"{field} ") if field else message
+    for name, flag in FIELD_FLAGS.items():
+        message = re.sub(rf"\b{name}\b", flag, message)
+    return CliError(f"{FIELD_FLAGS.get(field, '--flow')}: {message}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,16 +115,17 @@ def run(args: argparse.Namespace) -> int:
     from storeloom.services.flows import admin
     from storeloom_tools.local import endpoint
 
-    runtime = endpoint.connect(args.endpoint, args.stack).runtime
-    configs = services.flow_configs(runtime)
+    check_flow(args.flow)
+    changes = _changes(args) if args.action == "enable" else {}
+    connection = endpoint.connect(args.endpoint, args.stack)
+    registered_store(connection, args.store)
+    configs = services.flow_configs(connection.runtime)
     config: FlowConfig | None
     if args.action == "enable":
         try:
-            config = admin.enable_flow(configs, args.store, args.flow, **_changes(args))
+            config = admin.enable_flow(configs, args.store, args.flow, **changes)
         except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or "flow config"
-            raise CliError(f"{field}: {first['msg']}") from error
+            raise config_error(error) from error
     elif args.action == "disable":
         config = admin.disable_flow(configs, args.store, args.flow)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,8 +20,9 @@ def run(args: argparse.Namespace) -> int:
     from storeloom.bootstrap import services
     from storeloom_tools.local import endpoint
 
-    runtime = endpoint.connect(args.endpoint, args.stack).runtime
-    for message in services.outbox(runtime).list(args.store):
+    connection = endpoint.connect(args.endpoint, args.stack)
+    registered_store(connection, args.store)
+    for message in services.outbox(connection.runtime).list(args.store):
         if args.json:
             print_json_line(message.model_dump(mode="json"))
         else:

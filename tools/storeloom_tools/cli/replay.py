@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from storeloom.adapters.archive import S3Archive
 from storeloom.adapters.queues import SqsQueue
 from storeloom.services.ingest.replay import replay_archive, replay_dead_letters
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
 
@@ -37,6 +37,8 @@ def parse_since(text: str | None) -> datetime:
 def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.archive else None
     connection = endpoint.connect(args.endpoint, args.stack)
+    if args.store:
+        registered_store(connection, args.store)
     ingest = SqsQueue(connection.name("INGEST_QUEUE_URL"), connection.client("sqs"))
     if since is not None:
         archive = S3Archive(connection.name("ARCHIVE_BUCKET"), connection.client("s3"))

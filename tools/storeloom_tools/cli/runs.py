@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
+from storeloom_tools.cli.flows import check_flow
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,8 +23,11 @@ def run(args: argparse.Namespace) -> int:
     from storeloom.services.flows import admin
     from storeloom_tools.local import endpoint
 
-    runtime = endpoint.connect(args.endpoint, args.stack).runtime
-    runs = admin.summarise_runs(services.run_log(runtime).list(args.store, args.flow))
+    if args.flow:
+        check_flow(args.flow)
+    connection = endpoint.connect(args.endpoint, args.stack)
+    registered_store(connection, args.store)
+    runs = admin.summarise_runs(services.run_log(connection.runtime).list(args.store, args.flow))
     for summary in runs:
         if args.json:
             print_json_line(summary.as_json())

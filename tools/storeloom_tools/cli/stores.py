@@ -7,21 +7,21 @@ from urllib.parse import urlsplit
 
 from storeloom.bootstrap import services
 from storeloom.domain.stores import StoreSecrets
+from storeloom.domain.types import PLATFORMS
+from storeloom.platforms.registry import SUPPORTED_PLATFORMS
 from storeloom.platforms.signatures import SIGNATURE_CHECKS
 from storeloom.services.stores import NewStore, register_store, remove_store
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.cli.sync import add_status_parser
 from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
-
-PLATFORMS = ("shopify", "woocommerce", "magento2", "bigcommerce", "amazon_sp")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stores = subparsers.add_parser("stores", help="register stores and see their health")
     actions = stores.add_subparsers(dest="stores_command", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="register a store and its secrets")
-    add.add_argument("--platform", required=True, help=", ".join(PLATFORMS))
+    add.add_argument("--platform", required=True, help=", ".join(SUPPORTED_PLATFORMS))
     add.add_argument("--store-id", required=True)
     add.add_argument("--api-url", required=True, help="the store's base URL (http://127.0.0.1:PORT for fakes)")
     add.add_argument("--api-key")
@@ -39,8 +39,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def check_add_arguments(args: argparse.Namespace) -> None:
+    supported = ", ".join(SUPPORTED_PLATFORMS)
     if args.platform not in PLATFORMS:
-        raise CliError(f"--platform: {args.platform!r} is not one of {', '.join(PLATFORMS)}")
+        raise CliError(f"--platform: {args.platform!r} is not a platform; supported: {supported}")
+    if args.platform not in SUPPORTED_PLATFORMS:
+        raise CliError(f"--platform: {args.platform} has no adapter yet; supported: {supported}")
     if not args.store_id.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise CliError(f"--store-id: {args.store_id!r} may hold only letters, digits, '-', '_' and '.'")
     url = urlsplit(args.api_url)
@@ -90,11 +93,10 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    runtime = endpoint.connect(args.endpoint, args.stack).runtime
+    connection = endpoint.connect(args.endpoint, args.stack)
+    record = registered_store(connection, args.store)
+    runtime = connection.runtime
     registry = services.store_registry(runtime)
-    record = registry.get(args.store)
-    if record is None:
-        raise CliError(f"--store: no store {args.store!r} is registered")
     vault, catalog = services.secrets_vault(runtime), services.platform_catalog(runtime)
     removed = remove_store(record, registry, vault, catalog, services.poll_schedules(runtime))
     print_json_line({"store_id": record.store_id, "schedules_removed": removed, "secrets": "deleted in 7 days"})

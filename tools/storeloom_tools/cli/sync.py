@@ -11,7 +11,7 @@ from storeloom.domain.stores import StoreRecord
 from storeloom.services.platform_port import ApiError
 from storeloom.services.polling.runner import PollRunner, report_dict
 from storeloom.services.polling.sync import SyncReport
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line
+from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
 from storeloom_tools.local.endpoint import StackConnection
@@ -31,10 +31,9 @@ def runner_for(connection: StackConnection) -> PollRunner:
     return services.poll_runner(connection.runtime)
 
 
-def checked_store(runner: PollRunner, store_id: str, entity: str) -> StoreRecord:
-    store = runner.stores.get(store_id)
-    if store is None:
-        raise CliError(f"--store: no store {store_id!r} is registered (add it with `storeloom stores add`)")
+def checked_store(connection: StackConnection, runner: PollRunner, store_id: str, entity: str) -> StoreRecord:
+    """``--store``, registered and polled, and ``--entity``, one of the entities its platform polls."""
+    store = registered_store(connection, store_id)
     entities = runner.platforms.polled_entities(store)
     if not entities:
         raise CliError(f"--store: {store.platform} stores are not polled")
@@ -55,8 +54,9 @@ def print_report(report: SyncReport, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    runner = runner_for(endpoint.connect(args.endpoint, args.stack))
-    checked_store(runner, args.store, args.entity)
+    connection = endpoint.connect(args.endpoint, args.stack)
+    runner = runner_for(connection)
+    checked_store(connection, runner, args.store, args.entity)
     try:
         report = runner.sync_now(args.store, args.entity)
     except ApiError as error:
@@ -81,7 +81,7 @@ def run_status(args: argparse.Namespace) -> int:
     connection = endpoint.connect(args.endpoint, args.stack)
     runner, dynamodb = runner_for(connection), connection.client("dynamodb")
     table = connection.name("CHECKPOINTS_TABLE")
-    stores = [checked_store(runner, args.store, "orders")] if args.store else runner.stores.all()
+    stores = [registered_store(connection, args.store)] if args.store else runner.stores.all()
     for store in stores:
         status = store_status(
             store.store_id,

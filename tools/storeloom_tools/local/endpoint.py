@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -87,10 +89,33 @@ def connect(endpoint: str | None = None, stack: str | None = None) -> StackConne
     path = local_record_path()
     if not path.is_file():
         raise CliError("no local stack is running: start one with `storeloom local up`, or pass --stack NAME")
-    record = json.loads(path.read_text())
-    url = endpoint or record["aws_endpoint_url"]
-    environment = dict(record["environment"])
+    try:
+        record = json.loads(path.read_text())
+        url = endpoint or record["aws_endpoint_url"]
+        environment = dict(record["environment"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise CliError(f"{path}: not a local stack record ({error}); restart `storeloom local up`") from error
+    if not answers(url):
+        recorded = "" if endpoint else f" (recorded in {path}, but that stack has stopped)"
+        raise CliError(f"--endpoint: no stack answers at {url}{recorded}: start one with `storeloom local up`")
     return StackConnection(url, record.get("webhook_base_url"), environment, record.get("region"), local=True)
+
+
+def answers(url: str, timeout: float = 2.0) -> bool:
+    """Something accepts TCP connections at ``url``'s host and port: a quick check, so a stack that is down
+    is one clear line rather than botocore retrying a refused connection."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    if not parts.hostname:
+        return False
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _deployed(stack: str, endpoint: str | None) -> StackConnection:
