@@ -1,4 +1,8 @@
-"""The canonical entities (model v1). Field names are a contract: see docs/canonical-model.md."""
+"""The canonical entities (model v1). Field names are a contract: see docs/canonical-model.md.
+
+Each entity's ``updated_at`` is its version, so it may not lie in the future (``VersionDatetime``); emails
+that are not addresses become None and currencies must be ISO 4217 codes (storeloom.domain.types).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from storeloom.domain.types import (
     Money,
     PaymentStatus,
     UtcDatetime,
+    VersionDatetime,
 )
 
 
@@ -38,7 +43,7 @@ class Customer(CanonicalModel):
     timezone: str | None = None
     tags: list[str] = Field(default_factory=list)
     created_at: UtcDatetime | None = None
-    updated_at: UtcDatetime
+    updated_at: VersionDatetime
 
 
 class Cart(CanonicalModel):
@@ -50,7 +55,7 @@ class Cart(CanonicalModel):
     total: Money | None = None
     recovery_url: str | None = None
     created_at: UtcDatetime | None = None
-    updated_at: UtcDatetime
+    updated_at: VersionDatetime
     completed_at: UtcDatetime | None = None
     order_id: Id | None = None
 
@@ -71,7 +76,7 @@ class Order(CanonicalModel):
     fulfillment_status: FulfillmentStatus | None = None
     cancelled_at: UtcDatetime | None = None
     placed_at: UtcDatetime | None = None
-    updated_at: UtcDatetime
+    updated_at: VersionDatetime
 
 
 class Variant(CanonicalModel):
@@ -92,7 +97,7 @@ class Product(CanonicalModel):
     tags: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     variants: list[Variant] = Field(default_factory=list)
-    updated_at: UtcDatetime
+    updated_at: VersionDatetime
 
 
 class InventoryLevel(CanonicalModel):
@@ -100,7 +105,7 @@ class InventoryLevel(CanonicalModel):
     variant_id: Id | None = None
     location_id: Id
     available: int | None = None
-    updated_at: UtcDatetime
+    updated_at: VersionDatetime
 
     @property
     def id(self) -> str:

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, model_validator
 
 from storeloom.domain.entities import ENTITY_CLASSES, Entity
 from storeloom.domain.types import (
@@ -17,7 +17,7 @@ from storeloom.domain.types import (
     Id,
     Platform,
     Source,
-    UtcDatetime,
+    VersionDatetime,
     format_utc,
 )
 
@@ -54,19 +54,20 @@ class CommerceEvent(CanonicalModel):
     entity_id: Id
     action: Action
     source: Source
-    occurred_at: UtcDatetime
-    received_at: UtcDatetime
+    occurred_at: VersionDatetime
+    received_at: VersionDatetime
     entity: Entity | None = None
     raw_ref: str | None = None
 
     @model_validator(mode="before")
     @classmethod
-    def _entity_matches_type(cls, data: Any) -> Any:
-        # Validate the entity with the class its entity_type names, not by trying each union member.
+    def _entity_matches_type(cls, data: Any, info: ValidationInfo) -> Any:
+        # Validate the entity with the class its entity_type names, not by trying each union member; the
+        # context (a test's "now") goes with it.
         if isinstance(data, dict) and isinstance(data.get("entity"), dict):
             entity_class = ENTITY_CLASSES.get(str(data.get("entity_type")))
             if entity_class is not None:
-                data = {**data, "entity": entity_class.model_validate(data["entity"])}
+                data = {**data, "entity": entity_class.model_validate(data["entity"], context=info.context)}
         return data
 
     @model_validator(mode="after")

@@ -1,18 +1,21 @@
 """Field types shared by every canonical entity: money, UTC time, ids and emails.
 
-``parse_id``, ``parse_amount`` and ``parse_utc`` are the only parsers of these values: the annotated
-types below validate through them, and the platform adapters call them too, so one rule holds everywhere.
-They raise ValueError, which pydantic reports against the field.
+``parse_id``, ``parse_amount``, ``parse_currency``, ``parse_utc`` and ``parse_email`` are the only parsers
+of these values: the annotated types below validate through them, and the platform adapters call them too,
+so one rule holds everywhere. They raise ValueError, which pydantic reports against the field (except
+``parse_email``, which turns a non-address into None).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, TypeGuard, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationInfo
+
+from storeloom.domain.currencies import CURRENCY_CODES
 
 PaymentStatus = Literal[
     "pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided", "failed"
@@ -62,6 +65,17 @@ def parse_amount(value: Any) -> Decimal:
     return amount
 
 
+def parse_currency(value: Any) -> str:
+    """An ISO 4217 alphabetic code, trimmed and upper-cased: ``"usd "`` is ``USD``; ``"US"``, ``"XYZ"`` and
+    ``"$"`` are refused (storeloom.domain.currencies says which codes count)."""
+    if not isinstance(value, str):
+        raise ValueError(f"a currency must be an ISO 4217 code, not {value!r}")
+    code = value.strip().upper()
+    if code not in CURRENCY_CODES:
+        raise ValueError(f"not an ISO 4217 currency code: {value!r}")
+    return code
+
+
 def format_amount(amount: Decimal) -> str:
     """Plain notation, never an exponent (``str`` gives ``1E+2`` for a JSON ``1e2``); trailing zeros kept."""
     return format(amount, "f")
@@ -105,17 +119,63 @@ def _model_utc(value: Any) -> datetime:
     return _aware_utc(value) if isinstance(value, datetime) else parse_utc(value)
 
 
-def _to_email(value: Any) -> str | None:
+# How far ahead of this process's clock a version timestamp may lie: platform and Lambda clocks drift
+# by seconds, and a day covers any time zone a platform may have mislabelled as UTC.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def _not_future(value: datetime, info: ValidationInfo) -> datetime:
+    # "Now" is read when the value is validated: the moment ingest maps a payload, which is when a
+    # version must be refused. A test (or a replay judging by another moment) passes its own as the
+    # validation context, ``Model.model_validate(data, context={"now": moment})``. Values that passed once
+    # pass again later (the bus, the tables and the flows re-validate), since the clock only moves on.
+    context = info.context if isinstance(info.context, dict) else {}
+    now = context.get("now") or datetime.now(UTC)
+    if value > now + FUTURE_TOLERANCE:
+        raise ValueError(f"{format_utc(value)} is in the future (later than now plus {FUTURE_TOLERANCE.days} day)")
+    return value
+
+
+# An address as far as a message needs one: at most 254 characters, exactly one "@", a non-empty local part,
+# and a domain of two or more non-empty dot-separated labels; no whitespace or control character anywhere.
+# No DNS lookup and no RFC 5322 quoting (a quoted local part with a space is refused: no store sends one).
+_EMAIL_MAX = 254
+
+
+def parse_email(value: Any) -> str | None:
+    """A trimmed, lower-cased address, or None when ``value`` is absent or not an address.
+
+    ``"not-an-email"`` and ``"ada lovelace@example.com"`` are None: the entity is kept without a contact
+    address (the raw archive keeps what the platform sent), rather than refused for it.
+    """
     if value is None:
         return None
     text = str(value).strip().lower()
-    return text or None
+    return text if _is_address(text) else None
+
+
+def _is_address(text: str) -> bool:
+    if not text or len(text) > _EMAIL_MAX or text.count("@") != 1:
+        return False
+    if any(char.isspace() or not char.isprintable() for char in text):
+        return False
+    local, domain = text.split("@")
+    labels = domain.split(".")
+    return bool(local) and len(labels) >= 2 and all(labels)
 
 
 Id = Annotated[str, BeforeValidator(parse_id)]
 UtcDatetime = Annotated[datetime, BeforeValidator(_model_utc), PlainSerializer(format_utc, return_type=str)]
+# The timestamps that are versions: an entity's ``updated_at`` and an event's ``occurred_at`` (which the
+# entity store compares, so a year-9999 value would make every real update stale forever) and
+# ``received_at`` (a delete's version when the platform gives no event id). They may not lie more than
+# FUTURE_TOLERANCE ahead. Other entity moments (created_at, placed_at, completed_at, cancelled_at) order
+# nothing and stay plain UtcDatetime, as do cursors, runs, decisions and outbound messages, whose times
+# may legitimately be in the future (a run's next step, a scheduled send).
+VersionDatetime = Annotated[UtcDatetime, AfterValidator(_not_future)]
 DecimalAmount = Annotated[Decimal, BeforeValidator(parse_amount), PlainSerializer(format_amount, return_type=str)]
-Email = Annotated[str | None, BeforeValidator(_to_email)]
+Email = Annotated[str | None, BeforeValidator(parse_email)]
+Currency = Annotated[str, BeforeValidator(parse_currency)]
 
 
 class CanonicalModel(BaseModel):
@@ -126,7 +186,7 @@ class CanonicalModel(BaseModel):
 
 class Money(CanonicalModel):
     amount: DecimalAmount
-    currency: Annotated[str, AfterValidator(lambda code: code.strip().upper())]
+    currency: Currency
 
 
 def loads(body: str | bytes) -> Any:
