@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from storeloom.domain.model import Money
-from storeloom.domain.types import parse_amount, parse_id, parse_utc
+from storeloom.domain.types import parse_amount, parse_currency, parse_id, parse_utc
 from storeloom.services.platform_port import NormalizationError
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,10 @@ def decimal_of(value: Any, field: str) -> Decimal:
 
 
 def money(value: Any, currency: str | None, field: str) -> Money:
+    """Money is built here, outside ``envelope.build``, so a refused currency is named here."""
     if not currency:
         raise NormalizationError(f"currency: missing, needed for {field}")
-    return Money(amount=decimal_of(value, field), currency=currency)
+    return Money(amount=decimal_of(value, field), currency=_named("currency", parse_currency, currency))
 
 
 def optional_money(value: Any, currency: str | None, field: str) -> Money | None:
