@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import threading
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from storeloom_tools.demo.demo import DemoReport, run_demo
@@ -25,21 +27,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     demo.set_defaults(run=run_demo_command)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def run_up(args: argparse.Namespace) -> int:
-    if not 0 <= args.port < 65536 or not 0 <= args.aws_port < 65536:
-        raise CliError("--port: must be between 1 and 65535")
+    for flag, port in (("--port", args.port), ("--aws-port", args.aws_port)):
+        if not 0 <= port < 65536:
+            raise CliError(f"{flag}: must be between 1 and 65535 (or 0 for a free one)")
     stack = LocalStack(webhook_port=args.port, aws_port=args.aws_port).start()
-    record = stack.record()
-    print(f"AWS endpoint (moto): {stack.aws_endpoint_url}")
-    print(f"Webhook base URL:    {stack.webhook_base_url}webhooks/{{platform}}/{{store_id}}")
-    print(f"Recorded in {record}; Ctrl-C stops the stack.", flush=True)
+    stopping = threading.Event()
+    # Ctrl-C and SIGTERM (kill, docker stop, systemd) both stop the stack and remove its record. Set
+    # explicitly, as a shell starting `storeloom local up &` without job control has SIGINT ignored.
+    previous = {number: signal.signal(number, lambda *_: stopping.set()) for number in STOP_SIGNALS}
+    record: Path | None = None
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        record = stack.record()
+        print(f"AWS endpoint (moto): {stack.aws_endpoint_url}")
+        print(f"Webhook base URL:    {stack.webhook_base_url}webhooks/{{platform}}/{{store_id}}")
+        print(f"Recorded in {record}; Ctrl-C stops the stack.", flush=True)
+        while not stopping.wait(0.5):
+            pass
+        print("Stopping the local stack...", flush=True)
     finally:
+        # Another Ctrl-C from here on interrupts the shutdown; the record is gone by then.
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if record is not None:
+            record.unlink(missing_ok=True)
         stack.stop()
-        record.unlink(missing_ok=True)
+    print("Stopped.", flush=True)
     return 0
 
 

@@ -133,10 +133,13 @@ class LocalStack:
             time.sleep(0.1)
         return False
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the background loops (waiting at most ``timeout`` seconds in all for a handler they are
+        running; the threads are daemons), then the function URL and moto servers (about 0.5 s each)."""
         self._stopping.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if hasattr(self, "_http"):
             self._http.shutdown()
         if hasattr(self, "_restore_seam"):
