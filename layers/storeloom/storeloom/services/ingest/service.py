@@ -1,4 +1,35 @@
-"""The ingest service: normalize, then dedupe, then upsert if newer, then publish. No I/O of its own."""
+"""The ingest service: normalize, then dedupe, then upsert if newer, then publish. No I/O of its own.
+
+Publishing is at least once, and every consumer is idempotent on the fact
+------------------------------------------------------------------------
+Each version is claimed and stored in one transaction, published, and then marked done for the whole
+batch. Every failure is retried by SQS, and a retry of a claimed but unmarked key (after its lease) applies
+and publishes the version again. So a fact can reach the bus twice: when marking done fails after a
+successful publish, when PutEvents succeeds but its reply is lost, or when the worker dies between the two.
+
+Publishing exactly once is not offered. No ordering of the three calls closes the gap: a lost PutEvents
+reply is indistinguishable from a refused request, and EventBridge delivers to targets at least once anyway.
+Closing it only for the marking step would add a ledger write per event, against the 3.00 / 1.20 / 1
+requests per new event, batched event and duplicate that ingest keeps. So the same fact keeps the same
+identity wherever it goes (``event_id_for`` of the idempotency key; the entity's ``updated_at`` as its
+version), and each consumer turns a repeat into nothing:
+
+- the entity store: one item per (store, entity type, id), written only if no newer version is stored;
+  the same version again rewrites the same item with the same content and event id;
+- flow_starter: the run's execution name is derived from (flow, store, cart, abandonment window), all of
+  which come from the event, so a repeat meets ``ExecutionAlreadyExists`` (or, same input, the running
+  execution); the run's entry decision is written once (``DynamoRunLog.record_first``), so a repeat that
+  arrives after every step went stale records neither a second entry nor a false exit;
+- flow steps: a run has one execution, and each send is claimed once per (run, step) before the provider
+  is called (storeloom.services.flows.once).
+
+tests/integration/test_ingest_faults.py fails every AWS call of this path in turn and shows no lost entity,
+no doubled version, and a doubled publish producing one run, one entry decision and one send per step.
+
+A publish or a marking that raises fails only the messages it concerns, reported through the partial
+batch response, rather than the whole invocation: messages already marked, duplicates and those that
+failed to normalize are not redelivered for it.
+"""
 
 from __future__ import annotations
 
@@ -62,17 +93,37 @@ class IngestService:
         return results
 
     def flush(self, batch: BatchResult) -> None:
-        """Publish applied events, then record every outcome; a failed publish fails its message."""
+        """Publish applied events, then record every outcome.
+
+        A message whose events failed to publish is failed and not marked, so its retry publishes them. A
+        message whose marking failed is failed too: its retry finds the key still claimed, takes it over
+        once the lease is out, and publishes again, which the consumers absorb (see the module docstring).
+        """
         fresh = [r for r in batch.results if r.outcome in ("applied", "stale")]
         applied = [r.event for r in fresh if r.outcome == "applied"]
-        failed_event_ids = set(self.publisher.publish(applied)) if applied else set()
+        failed_event_ids, reason = self._publish(applied)
         for result in fresh:
             if result.event.event_id in failed_event_ids:
-                batch.failed_message_ids.add(result.message_id)
-                batch.errors[result.message_id] = "publishing to the event bus failed"
-        marks = [_done_mark(r) for r in fresh if r.message_id not in batch.failed_message_ids]
-        if marks:
-            self.writer.mark_done(marks, self.clock())
+                _fail(batch, result.message_id, reason)
+        marked = [r for r in fresh if r.message_id not in batch.failed_message_ids]
+        if not marked:
+            return
+        try:
+            self.writer.mark_done([_done_mark(r) for r in marked], self.clock())
+        except Exception as error:  # any failure: retried by SQS, the same as a raise but per message
+            for result in marked:
+                _fail(batch, result.message_id, f"marking done failed: {_first_line(error)}")
+
+    def _publish(self, events: list[CommerceEvent]) -> tuple[set[str], str]:
+        """The ids of the events that failed to publish, and why. A raise fails them all: which chunk of
+        ten got through before it is unknown, and publishing one again is harmless."""
+        reason = "publishing to the event bus failed"
+        if not events:
+            return set(), reason
+        try:
+            return set(self.publisher.publish(events)), reason
+        except Exception as error:
+            return {event.event_id for event in events}, f"{reason}: {_first_line(error)}"
 
     def normalize(self, message: IngestMessage) -> list[CommerceEvent]:
         return normalize_message(message, self._body_of(message), self.adapters)
@@ -86,6 +137,15 @@ class IngestService:
         if not message.raw_ref:
             raise ValueError("message has neither a body nor a raw_ref")
         return self.archive.read(message.raw_ref).decode()
+
+
+def _fail(batch: BatchResult, message_id: str, reason: str) -> None:
+    batch.failed_message_ids.add(message_id)
+    batch.errors.setdefault(message_id, reason)
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 def _done_mark(result: EventResult) -> DoneMark:
