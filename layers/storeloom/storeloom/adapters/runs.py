@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.model import format_utc
@@ -23,16 +25,34 @@ class DynamoRunLog:
         self._ttl = ttl_seconds
 
     def record(self, decision: Decision) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": f"{decision.store_id}#decisions",
-                    "sk": decision.sort_key,
-                    "body": decision.model_dump_json(),
-                    "expires_at": int(decision.at.timestamp()) + self._ttl,
-                }
-            ),
+        self._client.put_item(TableName=self._table, Item=self._decision_item(decision))
+
+    def record_first(self, decision: Decision) -> bool:
+        """Record ``decision`` unless one with its key is stored; False (and nothing written) if it is.
+
+        A run's entry decision goes through here, so a repeated trigger keeps the first entry (and its time)
+        and learns that the run had entered already. One conditional put, the cost of ``record``.
+        """
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._decision_item(decision),
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def _decision_item(self, decision: Decision) -> dict[str, Any]:
+        return to_item(
+            {
+                "pk": f"{decision.store_id}#decisions",
+                "sk": decision.sort_key,
+                "body": decision.model_dump_json(),
+                "expires_at": int(decision.at.timestamp()) + self._ttl,
+            }
         )
 
     def list(self, store_id: str, flow_id: str | None = None) -> list[Decision]:
@@ -46,6 +66,12 @@ class DynamoRunLog:
         return [Decision.model_validate_json(from_item(i)["body"]) for page in pages for i in page.get("Items", [])]
 
     def sends(self, store_id: str, contact_key: str, since: datetime) -> Sequence[SendRecord]:
+        """The contact's sends since ``since``, oldest first, each (run, step) once.
+
+        A step that is run again after its send (a task retry, a replayed execution) records the send again
+        at its own time, because it cannot tell a send recorded from one delivered by an attempt that died
+        before recording it; the send ledger delivered it once, so it is reported once, at its first time.
+        """
         response = self._client.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND sk >= :since",
@@ -53,7 +79,10 @@ class DynamoRunLog:
                 {":pk": f"{store_id}#contact#{contact_key}", ":since": format_utc(since)}
             ),
         )
-        return [_send_of(item) for item in response.get("Items", [])]
+        first: dict[tuple[str, int], SendRecord] = {}
+        for record in sorted((_send_of(item) for item in response.get("Items", [])), key=lambda r: r.at):
+            first.setdefault((record.run_id, record.step), record)
+        return list(first.values())
 
     def record_send(self, store_id: str, contact_key: str, record: SendRecord) -> None:
         self._client.put_item(

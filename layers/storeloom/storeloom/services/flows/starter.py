@@ -1,12 +1,20 @@
-"""Entry: a cart event becomes at most one run per (flow, store, cart, abandonment window)."""
+"""Entry: a cart event becomes at most one run per (flow, store, cart, abandonment window).
+
+The bus delivers at least once (storeloom.services.ingest.service says why), so a cart event may arrive
+again, minutes or days later. Its run id depends on the event alone, so a repeat meets the execution it
+started (``ExecutionAlreadyExists``). A repeat that arrives after every step went stale starts no execution
+either, and must not record an exit for a run that may be live: the entry decision is written once, and
+a repeat that finds it records nothing more.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
+from storeloom.domain.decisions import Decision
 from storeloom.domain.flow_config import ABANDONED_CART, FlowConfig
 from storeloom.domain.model import Cart, CommerceEvent
 from storeloom.domain.run import RunState, Subject, execution_name, window_of
@@ -26,6 +34,13 @@ class StartOutcome:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@runtime_checkable
+class EntryLog(Protocol):
+    """A DecisionLog that can write a decision only if its key is new (storeloom.adapters.runs.DynamoRunLog)."""
+
+    def record_first(self, decision: Decision) -> bool: ...
 
 
 class FlowStarter:
@@ -82,7 +97,14 @@ class FlowStarter:
         now = state.entered_at
         if not state.done and not self._executions.start(state.run_id, state.model_dump_json()):
             return StartOutcome("duplicate", state.run_id, "execution_exists")
-        self._decisions.record(decision_for(state.model_copy(update={"step": -1}), "entered", None, now))
+        entered = self._enter(decision_for(state.model_copy(update={"step": -1}), "entered", None, now))
+        if state.done and not entered:
+            # A repeat after every step went stale: the run entered when its event first came, and its
+            # steps (if it has an execution) record their own outcomes.
+            return StartOutcome("duplicate", state.run_id, "entered_before")
+        # Not done and already entered: Step Functions answered a same-input start with the running
+        # execution, or an entry that found every step stale has an execution now (a newer config). The
+        # first entry is kept either way; the stale steps below rewrite their own keys.
         plan = next_step(state.config, state.anchor, 0, now)
         for step in plan.stale:
             stale = state.model_copy(update={"step": step})
@@ -91,3 +113,11 @@ class FlowStarter:
             self._decisions.record(decision_for(state, "exited", "stale", now))
             return StartOutcome("stale", state.run_id, "every step is stale")
         return StartOutcome("started", state.run_id)
+
+    def _enter(self, decision: Decision) -> bool:
+        """Record the run's entry unless it is recorded already; False if it was."""
+        if isinstance(self._decisions, EntryLog):
+            return self._decisions.record_first(decision)
+        # A log that cannot write conditionally (the in-memory one) overwrites: the same key, one item.
+        self._decisions.record(decision)
+        return True
