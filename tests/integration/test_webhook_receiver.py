@@ -66,12 +66,12 @@ def test_secret_from_before_a_rotation_is_still_accepted(shop: AwsStack) -> None
     [
         ("shopify", "no-such-store", SECRET, 404, "unknown_store"),
         ("woocommerce", "shop-1", SECRET, 404, "unknown_store"),
-        ("magento2", "shop-1", SECRET, 404, "unknown_store"),
+        ("magento2", "shop-1", SECRET, 404, "unsupported_platform"),
         ("shopify", "shop-1", "wrong-secret", 401, "bad_signature"),
         ("shopify", "shop-1", None, 401, "bad_signature"),
     ],
 )
-def test_rejections_answer_with_a_json_reason_and_keep_the_body(
+def test_rejections_answer_with_a_json_reason_and_keep_a_sample(
     shop: AwsStack, platform: str, store_id: str, secret: str | None, status: int, code: str
 ) -> None:
     body = payload("shopify_orders_create.json")

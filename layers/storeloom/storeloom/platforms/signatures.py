@@ -10,7 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 
-from storeloom.services.ingest.receiver import WebhookScheme
+from storeloom.services.ingest.receiver import WebhookScheme, host_of
 
 SignatureCheck = Callable[[bytes, Mapping[str, str], str], bool]
 
@@ -69,11 +69,39 @@ def _no_event_id(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+def _shopify_shop(headers: Mapping[str, str]) -> str | None:
+    """X-Shopify-Shop-Domain: the shop's permanent myshopify.com domain."""
+    return host_of(headers.get("x-shopify-shop-domain"))
+
+
+def _shopify_own_host(api_url: str) -> str | None:
+    """A store registered by its myshopify.com URL is that shop; a custom or local URL says nothing."""
+    host = host_of(api_url)
+    return host if host and host.endswith(".myshopify.com") else None
+
+
+def _woocommerce_site(headers: Mapping[str, str]) -> str | None:
+    """X-WC-Webhook-Source: the site URL the hook was created on."""
+    return host_of(headers.get("x-wc-webhook-source"))
+
+
 def webhook_schemes() -> dict[str, WebhookScheme]:
     """The receiver's view of every platform that pushes webhooks."""
     return {
-        "shopify": WebhookScheme(verify_shopify, TOPIC_HEADERS["shopify"], platform_event_id, "x-shopify-webhook-id"),
+        "shopify": WebhookScheme(
+            verify_shopify,
+            TOPIC_HEADERS["shopify"],
+            platform_event_id,
+            "x-shopify-webhook-id",
+            tenant=_shopify_shop,
+            own_host=_shopify_own_host,
+        ),
         "woocommerce": WebhookScheme(
-            verify_woocommerce, TOPIC_HEADERS["woocommerce"], _no_event_id, "x-wc-webhook-delivery-id"
+            verify_woocommerce,
+            TOPIC_HEADERS["woocommerce"],
+            _no_event_id,
+            "x-wc-webhook-delivery-id",
+            tenant=_woocommerce_site,
+            own_host=host_of,
         ),
     }
