@@ -27,10 +27,31 @@ def receive_webhook(platform: str, store_id: str) -> Response[Any]:
     return Response(200, content_types.APPLICATION_JSON, {"status": "accepted", "raw_ref": receipt.raw_ref})
 
 
+@app.route("/webhooks/<platform>/<store_id>", method=["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def wrong_method(platform: str, store_id: str) -> Response[Any]:
+    return _error(405, "method_not_allowed", "webhooks are delivered with POST")
+
+
+@app.not_found
+def no_route(error: Exception) -> Response[Any]:
+    return _error(404, "not_found", "webhooks are posted to /webhooks/<platform>/<store_id>")
+
+
 @app.exception_handler(WebhookRejected)  # type: ignore[untyped-decorator]
 def reject(error: WebhookRejected) -> Response[Any]:
-    logger.warning("webhook rejected", extra={"code": error.code, "path": app.current_event.path})
-    return Response(error.status, content_types.APPLICATION_JSON, {"error": error.code, "message": str(error)})
+    logger.warning("webhook rejected", extra={"code": error.code, "path": app.current_event.path[:200]})
+    return _error(error.status, error.code, str(error))
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def fail(error: Exception) -> Response[Any]:
+    # The platform retries a 5xx, and the body was either archived or not acknowledged: nothing is lost.
+    logger.exception("webhook could not be taken in")
+    return _error(500, "internal_error", "the webhook could not be taken in; it will be retried")
+
+
+def _error(status: int, code: str, message: str) -> Response[Any]:
+    return Response(status, content_types.APPLICATION_JSON, {"error": code, "message": message})
 
 
 @logger.inject_lambda_context

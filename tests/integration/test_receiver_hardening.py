@@ -11,6 +11,7 @@ import pytest
 from storeloom.adapters.stores import DynamoStoreRegistry
 from storeloom.domain.stores import StoreRecord
 from storeloom.services.ingest.receiver import SAMPLE_PREFIX_BYTES, SAMPLES_PER_STORE_MINUTE
+from storeloom_tools.local.url_server import function_url_event
 from tests.integration.test_webhook_receiver import archived_keys, post, queued_messages
 from tests.support.aws import AwsStack
 from tests.support.webhooks import payload, register_store, response_json, webhook_event
@@ -107,3 +108,23 @@ def test_archived_rejection_labels_say_why(shops: AwsStack) -> None:
     post(shops, webhook_event("shopify", "nobody", "orders/create", b"{}", SECRET))
     [key] = archived_keys(shops, "rejected/")
     assert json.loads(json.dumps(_archived(shops, key)["Metadata"]))["reason"] == "unknown_store"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/webhooks/shopify/maple", 405, "method_not_allowed"),
+        ("PUT", "/webhooks/shopify/maple", 405, "method_not_allowed"),
+        ("DELETE", "/webhooks/shopify/maple", 405, "method_not_allowed"),
+        ("POST", "/", 404, "not_found"),
+        ("GET", "/webhooks/shopify", 404, "not_found"),
+        ("POST", "/webhooks/shopify/maple/extra", 404, "not_found"),
+    ],
+)
+def test_every_other_method_and_path_gets_a_json_error(
+    shops: AwsStack, method: str, path: str, status: int, code: str
+) -> None:
+    response = post(shops, function_url_event(method, path, {}, b""))
+
+    assert response["statusCode"] == status
+    assert response_json(response)["error"] == code and response_json(response)["message"]
