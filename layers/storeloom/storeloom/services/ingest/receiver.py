@@ -24,6 +24,7 @@ _KEPT_HEADERS = ("content-type", "user-agent")
 _STORE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _METADATA_VALUE_LIMIT = 256  # S3 allows 2 KB of user metadata in all; a header never takes more than this
 _HEADER_NAME = re.compile(r"^[a-z0-9-]{1,64}$")
+_TOPIC = re.compile(r"^[A-Za-z0-9_./-]{1,100}$")
 SAMPLE_PREFIX_BYTES = 1024
 SAMPLES_PER_STORE_MINUTE = 20
 
@@ -119,6 +120,8 @@ class WebhookReceiver:
         topic = headers.get(scheme.topic_header)
         if not topic:
             raise WebhookRejected(400, "missing_topic", f"header {scheme.topic_header} is required", True)
+        if not _TOPIC.match(topic):
+            raise WebhookRejected(400, "bad_topic", f"header {scheme.topic_header} is not a topic name", True)
         _check_json(body)
         return scheme, topic
 
@@ -170,7 +173,7 @@ class WebhookReceiver:
         metadata.update(outcome=outcome, platform=platform, sha256=_digest(body))
         metadata.update({"store-id": store_id, "received-at": utc_text(received_at)})
         # Replay reads the topic and event id from these, so it needs no platform's header names.
-        metadata.update({name: value for name, value in (labels or {}).items() if value})
+        metadata.update({name: _ascii(value) for name, value in (labels or {}).items() if value})
         return self.archive.write(key, body, metadata)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import unquote
 
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.types import parse_utc
@@ -78,7 +79,8 @@ def replay_archive(
 def _label(metadata: Mapping[str, str], name: str) -> str | None:
     """An archive label by its hyphenated name (``store-id``), or by the underscore name (``store_id``) that
     objects archived before the receiver wrote hyphens carry."""
-    return metadata.get(name) or metadata.get(name.replace("-", "_")) or None
+    value = metadata.get(name) or metadata.get(name.replace("-", "_"))
+    return unquote(value) if value else None  # the receiver percent-encodes what is not ASCII
 
 
 def _message_from_archive(key: str, metadata: Mapping[str, str]) -> IngestMessage | None:
