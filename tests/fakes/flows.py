@@ -34,6 +34,13 @@ class MemoryDecisions:
     def record(self, decision: Decision) -> None:
         self.items[(decision.store_id, decision.sort_key)] = decision
 
+    def record_first(self, decision: Decision) -> bool:
+        key = (decision.store_id, decision.sort_key)
+        if key in self.items:
+            return False
+        self.items[key] = decision
+        return True
+
     def list(self, store_id: str, flow_id: str | None = None) -> list[Decision]:
         return [
             d

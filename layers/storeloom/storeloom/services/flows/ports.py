@@ -25,6 +25,10 @@ class DecisionLog(Protocol):
         """Idempotent: the same (run, step, attempt, kind) overwrites itself."""
         ...
 
+    def record_first(self, decision: Decision) -> bool:
+        """Write the decision only if its key is new (a run's entry); False when it was there already."""
+        ...
+
     def list(self, store_id: str, flow_id: str | None = None) -> list[Decision]: ...
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 
 from storeloom.domain.decisions import Decision
 from storeloom.domain.flow_config import ABANDONED_CART, FlowConfig
@@ -34,13 +34,6 @@ class StartOutcome:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@runtime_checkable
-class EntryLog(Protocol):
-    """A DecisionLog that can write a decision only if its key is new (storeloom.adapters.runs.DynamoRunLog)."""
-
-    def record_first(self, decision: Decision) -> bool: ...
 
 
 class FlowStarter:
@@ -116,8 +109,4 @@ class FlowStarter:
 
     def _enter(self, decision: Decision) -> bool:
         """Record the run's entry unless it is recorded already; False if it was."""
-        if isinstance(self._decisions, EntryLog):
-            return self._decisions.record_first(decision)
-        # A log that cannot write conditionally (the in-memory one) overwrites: the same key, one item.
-        self._decisions.record(decision)
-        return True
+        return self._decisions.record_first(decision)

@@ -203,7 +203,10 @@ def host_of(url: str | None) -> str | None:
     if not url:
         return None
     text = url.strip()
-    host = urlsplit(text if "//" in text else f"//{text}").hostname
+    try:
+        host = urlsplit(text if "//" in text else f"//{text}").hostname
+    except ValueError:  # e.g. an unbalanced "[": kept as given, so it matches no real domain
+        return text.lower() or None
     return host.lower() if host else None
 
 
