@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from storeloom_tools.local.provision import Provisioner
 
 Creator = Callable[["Provisioner", str, dict[str, Any]], None]
+_CONFIGURATION_SET_OPTIONS = ("DeliveryOptions", "ReputationOptions", "SendingOptions", "SuppressionOptions")
 _TABLE_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 
 
@@ -90,7 +91,7 @@ def create_function(p: Provisioner, logical_id: str, props: dict[str, Any]) -> N
         **p.resolver.resolve(defaults.get("Environment", {}).get("Variables", {})),
         **p.resolver.resolve(props.get("Environment", {}).get("Variables", {})),
     }
-    environment = {key: str(value) for key, value in variables.items()}
+    environment = {key: p.local_url(str(value)) for key, value in variables.items()}
     arn = p.client("lambda").create_function(
         FunctionName=name,
         Runtime=props.get("Runtime", defaults.get("Runtime", "python3.12")),
@@ -138,16 +139,191 @@ def create_schedule_group(p: Provisioner, logical_id: str, props: dict[str, Any]
     p.resolver.attributes[(logical_id, "Arn")] = arn
 
 
+def create_schedule(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::Scheduler::Schedule: the local ticker (storeloom_tools.local.dispatch) fires it."""
+    name = p.resolver.resolve(props.get("Name")) or p.physical_name(logical_id)
+    keys = ("GroupName", "Description", "ScheduleExpression", "ScheduleExpressionTimezone", "State", "Target")
+    arguments = {key: p.resolver.resolve(props[key]) for key in keys if key in props}
+    window = p.resolver.resolve(props.get("FlexibleTimeWindow", {"Mode": "OFF"}))
+    arn = p.client("scheduler").create_schedule(Name=name, FlexibleTimeWindow=window, **arguments)["ScheduleArn"]
+    p.stack.schedules[logical_id] = name
+    p.resolver.refs[logical_id] = name
+    p.resolver.attributes[(logical_id, "Arn")] = arn
+
+
+def create_queue_policy(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::SQS::QueuePolicy: the policy document set on each queue it names."""
+    policy = json.dumps(p.resolver.resolve(props["PolicyDocument"]))
+    for queue_url in p.resolver.resolve(props["Queues"]):
+        p.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
+    p.resolver.refs[logical_id] = p.physical_name(logical_id)
+
+
+def create_bucket_policy(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::S3::BucketPolicy, less any statement on aws:SecureTransport: moto enforces bucket policies, and
+    the local stack speaks plain HTTP on loopback, so a TLS-only Deny would refuse every request to it."""
+    bucket = p.resolver.resolve(props["Bucket"])
+    document = p.resolver.resolve(props["PolicyDocument"])
+    statements = document.get("Statement", [])
+    kept = [statement for statement in statements if "aws:securetransport" not in json.dumps(statement).lower()]
+    dropped = [str(statement.get("Sid", index)) for index, statement in enumerate(statements) if statement not in kept]
+    if dropped:
+        p.stack.adapted[logical_id] = f"left out {', '.join(dropped)}: the local stack has no TLS"
+    if kept:
+        policy = json.dumps({**document, "Statement": kept})
+        p.client("s3").put_bucket_policy(Bucket=bucket, Policy=policy)
+    p.resolver.refs[logical_id] = bucket
+
+
+def create_alarm(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::CloudWatch::Alarm on one metric (the template's alarms watch dead-letter queue depths)."""
+    name = p.resolver.resolve(props.get("AlarmName")) or p.physical_name(logical_id)
+    keys = (
+        "AlarmDescription",
+        "ActionsEnabled",
+        "AlarmActions",
+        "OKActions",
+        "InsufficientDataActions",
+        "Namespace",
+        "MetricName",
+        "Dimensions",
+        "Statistic",
+        "ExtendedStatistic",
+        "Period",
+        "Unit",
+        "EvaluationPeriods",
+        "DatapointsToAlarm",
+        "Threshold",
+        "ComparisonOperator",
+        "TreatMissingData",
+    )
+    arguments = {key: p.resolver.resolve(props[key]) for key in keys if key in props}
+    for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+        if key in arguments:
+            arguments[key] = int(arguments[key])
+    if "Threshold" in arguments:
+        arguments["Threshold"] = float(arguments["Threshold"])
+    cloudwatch = p.client("cloudwatch")
+    cloudwatch.put_metric_alarm(AlarmName=name, **arguments)
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    p.resolver.refs[logical_id] = name
+    p.resolver.attributes[(logical_id, "Arn")] = alarm["AlarmArn"]
+
+
+def create_secret(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::SecretsManager::Secret: SecretString as given, or a random one as GenerateSecretString asks."""
+    name = p.resolver.resolve(props.get("Name")) or p.physical_name(logical_id)
+    secrets = p.client("secretsmanager")
+    value = p.resolver.resolve(props.get("SecretString"))
+    if value is None:
+        value = _generated_secret(secrets, p.resolver.resolve(props.get("GenerateSecretString", {})))
+    arguments = {"Description": p.resolver.resolve(props["Description"])} if "Description" in props else {}
+    arn = secrets.create_secret(Name=name, SecretString=value, **arguments)["ARN"]
+    p.resolver.refs[logical_id] = arn
+    p.resolver.attributes[(logical_id, "Id")] = arn
+
+
+_PASSWORD_OPTIONS = (
+    "PasswordLength",
+    "ExcludeCharacters",
+    "ExcludeNumbers",
+    "ExcludePunctuation",
+    "ExcludeUppercase",
+    "ExcludeLowercase",
+    "IncludeSpace",
+    "RequireEachIncludedType",
+)
+
+
+def _generated_secret(secrets: Any, options: dict[str, Any]) -> str:
+    """What CloudFormation's GenerateSecretString gives: a random password, or a JSON template with the
+    password under GenerateStringKey."""
+    asked = {key: options[key] for key in _PASSWORD_OPTIONS if key in options}
+    if "PasswordLength" in asked:
+        asked["PasswordLength"] = int(asked["PasswordLength"])
+    for key in set(asked) - {"PasswordLength", "ExcludeCharacters"}:
+        asked[key] = asked[key] in (True, "true", "True")
+    password = str(secrets.get_random_password(**asked)["RandomPassword"])
+    if "SecretStringTemplate" not in options:
+        return password
+    document = json.loads(options["SecretStringTemplate"])
+    document[options["GenerateStringKey"]] = password
+    return json.dumps(document)
+
+
+def create_configuration_set(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::SES::ConfigurationSet, in SES v2 (the API the flows' SES channel sends with)."""
+    name = p.resolver.resolve(props.get("Name")) or p.physical_name(logical_id)
+    keys = (*_CONFIGURATION_SET_OPTIONS, "TrackingOptions", "VdmOptions")
+    arguments = {key: p.resolver.resolve(props[key]) for key in keys if key in props}
+    p.client("sesv2").create_configuration_set(ConfigurationSetName=name, **_booleans(arguments))
+    p.resolver.refs[logical_id] = name
+
+
 def create_email_identity(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::SES::EmailIdentity (an SES v2 identity), with the configuration set it defaults to."""
     identity = p.resolver.resolve(props["EmailIdentity"])
-    p.client("sesv2").create_email_identity(EmailIdentity=identity)
+    attributes = p.resolver.resolve(props.get("ConfigurationSetAttributes", {}))
+    arguments = {"ConfigurationSetName": attributes["ConfigurationSetName"]} if attributes else {}
+    p.client("sesv2").create_email_identity(EmailIdentity=identity, **arguments)
     p.resolver.refs[logical_id] = identity
 
 
-def name_only(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
-    """Resources with nothing to run locally (layers, roles, alarms): record names so references resolve."""
+def _booleans(value: Any) -> Any:
+    """YAML gives booleans already; a "true"/"false" string (as from a parameter) is made one for boto3."""
+    if isinstance(value, dict):
+        return {key: _booleans(item) for key, item in value.items()}
+    return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+
+
+def create_role(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::IAM::Role, created in moto's IAM (nothing enforces it locally), with its inline policies."""
+    name = p.resolver.resolve(props.get("RoleName")) or p.physical_name(logical_id)
+    trust = json.dumps(p.resolver.resolve(props["AssumeRolePolicyDocument"]))
+    iam = p.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust, Path=props.get("Path", "/"))["Role"]
+    for policy in props.get("Policies", []):
+        document = json.dumps(p.resolver.resolve(policy["PolicyDocument"]))
+        iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=document)
+    p.resolver.refs[logical_id] = name
+    p.resolver.attributes[(logical_id, "Arn")] = role["Arn"]
+    p.resolver.attributes[(logical_id, "RoleId")] = role["RoleId"]
+
+
+def create_policy(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::IAM::Policy: an inline policy put on each role it names."""
+    name = p.resolver.resolve(props["PolicyName"])
+    document = json.dumps(p.resolver.resolve(props["PolicyDocument"]))
+    for role in p.resolver.resolve(props.get("Roles", [])):
+        p.client("iam").put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=document)
     p.resolver.refs[logical_id] = p.physical_name(logical_id)
-    p.resolver.attributes[(logical_id, "Arn")] = p.arn("iam", f"role/{p.physical_name(logical_id)}")
+
+
+def create_http_api(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::Serverless::HttpApi, created in moto's API Gateway v2. moto serves no API, so locally the loopback
+    server that stands in for the receiver's function URL stands in for the API too: a function variable
+    built from the API's invoke URL (WEBHOOK_BASE_URL) is given the loopback URL (create_function)."""
+    name = p.resolver.resolve(props.get("Name")) or p.physical_name(logical_id)
+    api = p.client("apigatewayv2").create_api(Name=name, ProtocolType="HTTP")
+    p.local_urls[f"{api['ApiEndpoint']}/"] = p.function_url
+    p.resolver.refs[logical_id] = api["ApiId"]
+    p.resolver.attributes[(logical_id, "ApiEndpoint")] = p.function_url.rstrip("/")
+
+
+def create_log_group(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    name = p.resolver.resolve(props.get("LogGroupName")) or p.physical_name(logical_id)
+    logs = p.client("logs")
+    logs.create_log_group(logGroupName=name)
+    if "RetentionInDays" in props:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=int(p.resolver.resolve(props["RetentionInDays"])))
+    p.resolver.refs[logical_id] = name
+    p.resolver.attributes[(logical_id, "Arn")] = p.arn("logs", f"log-group:{name}:*")
+
+
+def name_only(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """The layer: its code is on this process's path already, so only its name is recorded."""
+    p.resolver.refs[logical_id] = p.physical_name(logical_id)
+    p.resolver.attributes[(logical_id, "Arn")] = p.arn("lambda", f"layer:{p.physical_name(logical_id)}:1")
 
 
 CREATORS: dict[str, Creator] = {
@@ -159,7 +335,16 @@ CREATORS: dict[str, Creator] = {
     "AWS::Serverless::Function": create_function,
     "AWS::Serverless::StateMachine": create_state_machine,
     "AWS::Scheduler::ScheduleGroup": create_schedule_group,
-    "AWS::SESV2::EmailIdentity": create_email_identity,
+    "AWS::Scheduler::Schedule": create_schedule,
+    "AWS::SQS::QueuePolicy": create_queue_policy,
+    "AWS::S3::BucketPolicy": create_bucket_policy,
+    "AWS::CloudWatch::Alarm": create_alarm,
+    "AWS::SecretsManager::Secret": create_secret,
+    "AWS::SES::ConfigurationSet": create_configuration_set,
+    "AWS::SES::EmailIdentity": create_email_identity,
+    "AWS::IAM::Role": create_role,
+    "AWS::IAM::Policy": create_policy,
+    "AWS::Serverless::HttpApi": create_http_api,
+    "AWS::Logs::LogGroup": create_log_group,
     "AWS::Serverless::LayerVersion": name_only,
-    "AWS::IAM::Role": name_only,
 }

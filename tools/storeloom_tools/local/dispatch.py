@@ -109,13 +109,25 @@ def sqs_record(source: SqsEventSource, message: dict[str, Any]) -> dict[str, Any
 
 
 class ScheduleTicker:
-    """EventBridge Scheduler never fires in moto, so the local stack fires Lambda-target schedules itself."""
+    """EventBridge Scheduler never fires in moto, so the local stack fires Lambda-target schedules itself,
+    ``time_scale`` times as often as they say (an hourly schedule every minute).
+
+    As Scheduler does, a rate schedule first fires when it is created and a cron schedule at its next
+    occurrence (here: one scaled day after it is first seen). ``prime`` treats the schedules that exist
+    already (the stack's own, created with it) as just fired: in AWS their first run finds no stores yet,
+    whereas locally it would meet the stores a demo or test registers in the stack's first second.
+    """
 
     def __init__(self, invoker: HandlerInvoker, scheduler: Any, time_scale: float = 60.0) -> None:
         self._invoker = invoker
         self._scheduler = scheduler
         self._scale = time_scale
         self._last_fired: dict[str, float] = {}
+
+    def prime(self) -> None:
+        now = time.monotonic()
+        for schedule in self._schedules():
+            self._last_fired.setdefault(schedule["Name"], now)
 
     def fire_all(self, name_filter: Callable[[str], bool] = lambda _name: True) -> int:
         """Fire every schedule now (``storeloom sync`` and the demo use this); returns how many fired."""
@@ -129,8 +141,12 @@ class ScheduleTicker:
     def fire_due(self) -> None:
         now = time.monotonic()
         for schedule in self._schedules():
-            interval = _interval_seconds(schedule.get("ScheduleExpression", "")) / self._scale
-            if now - self._last_fired.get(schedule["Name"], 0.0) >= max(interval, 5.0):
+            expression = schedule.get("ScheduleExpression", "")
+            if schedule["Name"] not in self._last_fired and not expression.startswith("rate("):
+                self._last_fired[schedule["Name"]] = now  # a cron schedule waits for its next occurrence
+                continue
+            interval = _interval_seconds(expression) / self._scale
+            if now - self._last_fired.get(schedule["Name"], float("-inf")) >= max(interval, 5.0):
                 self._fire(schedule)
 
     def _schedules(self) -> list[dict[str, Any]]:

@@ -44,7 +44,12 @@ class ProvisionedStack:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     sqs_sources: list[SqsEventSource] = field(default_factory=list)
     refs: dict[str, str] = field(default_factory=dict)
+    # Resources not created, and why: only "condition <Name> is false" is expected (template_test checks).
     skipped: dict[str, str] = field(default_factory=dict)
+    # Resources created with a part that cannot hold locally, and which part (a TLS-only bucket policy).
+    adapted: dict[str, str] = field(default_factory=dict)
+    # The template's own EventBridge Scheduler schedules, by logical id: the local ticker fires them too.
+    schedules: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
         """Every function's variables together: the local stack runs all handlers in one process."""
@@ -65,26 +70,41 @@ class Provisioner:
         stack_name: str,
         function_url: str,
         creators: Mapping[str, Callable[[Provisioner, str, dict[str, Any]], None]],
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
-        """``creators``: one function per resource type (storeloom_tools.local.creators.CREATORS)."""
+        """``creators``: one function per resource type (storeloom_tools.local.creators.CREATORS).
+        ``parameters``: values for template parameters, over their defaults (as ``sam deploy
+        --parameter-overrides`` would give them)."""
         self.root = root
         self.creators = creators
         self.client = clients
         self.template = load_template(root / "template.yaml")
         self.stack = ProvisionedStack(stack_name)
         self.function_url = function_url
+        # Remote URLs (an HTTP API's invoke URL) and the loopback URL that serves them locally.
+        self.local_urls: dict[str, str] = {}
         pseudo = {"AWS::StackName": stack_name, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
         pseudo |= {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": ""}
-        parameters = {k: str(v.get("Default", "")) for k, v in self.template.get("Parameters", {}).items()}
-        self.resolver = Resolver(pseudo, parameters)
+        declared = self.template.get("Parameters", {})
+        values = {k: str(v.get("Default", "")) for k, v in declared.items()}
+        unknown = sorted(set(parameters or {}) - set(declared))
+        if unknown:
+            raise ValueError(f"template.yaml declares no parameter {', '.join(unknown)}")
+        values.update(parameters or {})
+        self.resolver = Resolver(pseudo, values, self.template.get("Conditions", {}))
 
     def provision(self) -> ProvisionedStack:
         self._create_execution_role()
         for logical_id in self._creation_order():
             resource = self.template["Resources"][logical_id]
+            condition = resource.get("Condition")
+            if condition is not None and not self.resolver.condition(condition):
+                # As CloudFormation does: the resource is not created, and nothing may refer to it.
+                self.stack.skipped[logical_id] = f"condition {condition} is false"
+                continue
             creator = self.creators.get(resource["Type"])
             if creator is None:
-                self.stack.skipped[logical_id] = resource["Type"]
+                self.stack.skipped[logical_id] = f"no local creator for {resource['Type']}"
                 self.resolver.refs[logical_id] = f"{self.stack.stack_name}-{logical_id}"
                 continue
             creator(self, logical_id, resource.get("Properties", {}))
@@ -104,6 +124,13 @@ class Provisioner:
         }
         self.client("iam").create_role(RoleName=ROLE_ARN.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(trust))
 
+    def local_url(self, value: str) -> str:
+        """``value`` with a remote URL prefix this stack serves on loopback replaced by the loopback URL."""
+        for remote, local in self.local_urls.items():
+            if value.startswith(remote):
+                return local + value.removeprefix(remote)
+        return value
+
     def physical_name(self, logical_id: str) -> str:
         return f"{self.stack.stack_name}-{logical_id}"
 
@@ -118,7 +145,11 @@ class Provisioner:
         resources: dict[str, Any] = self.template["Resources"]
         global_deps = dependencies(self.template.get("Globals", {}))
         pending = {
-            name: (dependencies(body) | (global_deps if body["Type"] == "AWS::Serverless::Function" else set()))
+            name: (
+                dependencies(body.get("Properties", {}))
+                | _depends_on(body)
+                | (global_deps if body["Type"] == "AWS::Serverless::Function" else set())
+            )
             & set(resources)
             for name, body in resources.items()
         }
@@ -131,6 +162,11 @@ class Provisioner:
                 order.append(name)
                 del pending[name]
         return order
+
+
+def _depends_on(resource: Mapping[str, Any]) -> set[str]:
+    named = resource.get("DependsOn", [])
+    return {named} if isinstance(named, str) else set(named)
 
 
 def dummy_code_zip() -> bytes:

@@ -85,6 +85,7 @@ class LocalStack:
         self._restore_sfn = moto_patches.install()
         self.sqs = SqsPoller(self.stack, self.invoker, self.client("sqs"))
         self.ticker = ScheduleTicker(self.invoker, self.client("scheduler"))
+        self.ticker.prime()
         self._serve_function_url()
         if background:
             self._spawn(self._pump_queues)

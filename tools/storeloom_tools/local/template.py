@@ -49,11 +49,56 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 
 
 class Resolver:
-    """Resolves Ref, GetAtt, Sub, Join and Select against what has been provisioned so far."""
+    """Resolves Ref, GetAtt, Sub, Join, Select and If against what has been provisioned so far, and
+    evaluates the template's Conditions (Equals, Not, And, Or, Condition) from its parameters."""
 
-    def __init__(self, pseudo: Mapping[str, str], parameters: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        pseudo: Mapping[str, str],
+        parameters: Mapping[str, str],
+        conditions: Mapping[str, Any] | None = None,
+    ) -> None:
         self.refs: dict[str, str] = {**pseudo, **parameters}
         self.attributes: dict[tuple[str, str], str] = {}
+        self._conditions = dict(conditions or {})
+        self._evaluated: dict[str, bool] = {}
+        self._evaluating: set[str] = set()
+
+    def condition(self, name: str) -> bool:
+        """The value of the template condition ``name``."""
+        if name in self._evaluated:
+            return self._evaluated[name]
+        if name not in self._conditions:
+            raise KeyError(f"Condition {name!r} is not defined in Conditions")
+        if name in self._evaluating:
+            raise ValueError(f"Condition {name!r} refers to itself")
+        self._evaluating.add(name)
+        try:
+            value = self.truth(self._conditions[name])
+        finally:
+            self._evaluating.discard(name)
+        self._evaluated[name] = value
+        return value
+
+    def truth(self, expression: Any) -> bool:
+        """A condition function: Fn::Equals, Fn::Not, Fn::And, Fn::Or, or {"Condition": name}."""
+        if isinstance(expression, dict) and len(expression) == 1:
+            ((name, argument),) = expression.items()
+            if name == "Condition":
+                return self.condition(argument)
+            if name == "Fn::Equals":
+                left, right = (self.resolve(side) for side in argument)
+                return _text(left) == _text(right)
+            if name == "Fn::Not":
+                (inner,) = argument
+                return not self.truth(inner)
+            if name == "Fn::And":
+                return all(self.truth(inner) for inner in argument)
+            if name == "Fn::Or":
+                return any(self.truth(inner) for inner in argument)
+        if isinstance(expression, bool):
+            return expression
+        raise ValueError(f"not a condition function: {expression!r}")
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -94,8 +139,14 @@ class Resolver:
         return _SUB_VARIABLE.sub(replace, text)
 
 
+def _text(value: Any) -> str:
+    """How CloudFormation compares values in Fn::Equals: as strings (a Number parameter is a string)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 _INTRINSICS: dict[str, Callable[[Resolver, Any], Any]] = {
     "Ref": lambda r, a: r.ref(a),
+    "Fn::If": lambda r, a: r.resolve(a[1] if r.condition(a[0]) else a[2]),
     "Fn::GetAtt": lambda r, a: r.get_att(a[0], a[1]),
     "Fn::Sub": lambda r, a: r.sub(a),
     "Fn::Join": lambda r, a: str(a[0]).join(str(x) for x in r.resolve(a[1])),
