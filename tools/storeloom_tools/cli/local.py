@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from storeloom_tools.demo.demo import DemoReport, run_demo
+from storeloom_tools.demo.demo import NEXT_STEPS, DemoReport, run_demo
 from storeloom_tools.errors import CliError
 from storeloom_tools.local.stack import LocalStack
 
@@ -82,6 +82,14 @@ def print_report(report: DemoReport) -> None:
     print_polling(report.polling)
     print_carts(report.abandoned_carts)
     print(f"\nFinished in {report.stack.get('seconds', '?')} s")
+    print_next_steps()
+
+
+def print_next_steps() -> None:
+    print("\nWhat to try next (the demo's stack has stopped; these start your own):")
+    for command, why in NEXT_STEPS:
+        print(f"  .venv/bin/{command}")
+        print(f"      # {why}")
 
 
 def print_polling(chapter: dict[str, Any]) -> None:

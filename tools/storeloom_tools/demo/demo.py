@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
+from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.adapters.entities import DynamoEntityStore
-from storeloom.adapters.ledger import DynamoIngestLedger
 from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.stores import StoreRecord, StoreSecrets
@@ -25,6 +25,24 @@ from storeloom_tools.local.stack import LocalStack
 SHOPIFY_STORE = "demo-shopify"
 WOO_STORE = "demo-woo"
 DEMO_SECRETS = {SHOPIFY_STORE: "demo-shopify-webhook-secret", WOO_STORE: "demo-woo-webhook-secret"}
+# The report ends with these: the demo's stack is gone by then, so each starts from `storeloom local up`.
+NEXT_STEPS = (
+    ("storeloom local up &", "a local stack that stays up (Ctrl-C or kill stops it)"),
+    (
+        "storeloom stores add --platform shopify --store-id my-shop --api-url http://127.0.0.1:9000 "
+        "--api-key shpat_local --webhook-secret s3cret",
+        "register a store; prints its webhook URL",
+    ),
+    ("storeloom entities --store my-shop --type order", "what its webhooks and polls stored"),
+    ("storeloom sync --store my-shop --entity orders", "one poll cycle now, against its --api-url"),
+    ("storeloom flows enable --store my-shop --flow abandoned_cart --delays 1h,24h,72h", "turn on cart recovery"),
+    ("storeloom runs --store my-shop", "each flow run and the decisions it recorded"),
+    ("storeloom outbox --store my-shop", "the messages the local channel delivered"),
+    (
+        "storeloom normalize --platform shopify --topic orders/create events/payloads/shopify_orders_create.json",
+        "see a payload as canonical events, no stack needed",
+    ),
+)
 
 
 def scripted_deliveries() -> list[Delivery]:
@@ -72,6 +90,7 @@ class DemoReport:
     entities: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     abandoned_carts: dict[str, Any] = field(default_factory=dict)
     polling: dict[str, Any] = field(default_factory=dict)
+    next_steps: list[str] = field(default_factory=lambda: [command for command, _why in NEXT_STEPS])
 
 
 def register_demo_stores(stack: LocalStack) -> None:
@@ -87,17 +106,22 @@ def outcome_of(stack: LocalStack, posted: Posted) -> str:
     if posted.status != 200:
         return f"rejected {posted.status}: {posted.response.get('error')}"
     raw_ref = posted.response["raw_ref"]
-    ledger = DynamoIngestLedger(
-        stack.stack_env("LEDGER_TABLE"), stack.stack_env("ENTITIES_TABLE"), stack.client("dynamodb")
-    )
     outcomes = []
     for key in idempotency_keys(posted):
-        record = ledger.lookup(key) or {}
+        record = ledger_record(stack, key)
         if record.get("raw_ref") != raw_ref:
             outcomes.append("duplicate" if record else "not processed")
         else:
             outcomes.append({"applied": "accepted"}.get(record.get("status", ""), record.get("status", "?")))
     return ", ".join(outcomes) or "accepted (no entity in payload)"
+
+
+def ledger_record(stack: LocalStack, key: str) -> dict[str, str]:
+    """What the ingest worker recorded for an idempotency key (status, raw_ref), or {} if nothing: read
+    straight from the ledger table, as only the demo needs it."""
+    table, dynamodb = stack.stack_env("LEDGER_TABLE"), stack.client("dynamodb")
+    item = dynamodb.get_item(TableName=table, Key=to_item({"pk": f"ingest#{key}"})).get("Item")
+    return {name: str(value) for name, value in from_item(item).items()} if item else {}
 
 
 def idempotency_keys(posted: Posted) -> list[str]:

@@ -75,14 +75,6 @@ class DynamoIngestLedger:
         for start in range(0, len(requests), _BATCH_WRITE_LIMIT):
             self._write_all(requests[start : start + _BATCH_WRITE_LIMIT])
 
-    def lookup(self, key: str) -> dict[str, str] | None:
-        """The recorded status and raw_ref of an ingest key (for demos, status and audits)."""
-        response = self._client.get_item(TableName=self._ledger, Key=to_item({"pk": f"ingest#{key}"}))
-        item = response.get("Item")
-        if not item:
-            return None
-        return {name: str(value) for name, value in from_item(item).items()}
-
     def _claim(self, event: CommerceEvent, now: datetime) -> dict[str, Any]:
         epoch = int(now.timestamp())
         item: dict[str, Any] = {
