@@ -4,6 +4,7 @@ moto with the fake Shopify API on loopback."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -118,3 +119,22 @@ def test_a_removed_store_loses_its_schedules(stack: AwsStack) -> None:
     assert schedules.names("gone") == ["poll-gone-orders", "poll-gone-products"]
     assert schedules.remove("gone", ["orders", "products", "customers"]) == 2
     assert schedules.names("gone") == []
+
+
+def test_a_store_api_that_refuses_connections_is_one_line_naming_its_url(
+    stack: AwsStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    register(stack, "down-shop", "shopify", f"http://127.0.0.1:{port}", "shpat_local")
+    for argv in (
+        ["sync", "--store", "down-shop", "--entity", "orders"],
+        ["backfill", "--store", "down-shop", "--entity", "orders", "--since", "2026-01-01"],
+    ):
+        assert main(argv) == 2
+        [line] = capsys.readouterr().err.strip().splitlines()[-1:]
+        assert line.startswith(
+            f"storeloom: error: --store: cannot connect to the store's API at http://127.0.0.1:{port}"
+        )
+        assert "Traceback" not in line
