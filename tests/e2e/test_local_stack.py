@@ -49,7 +49,9 @@ def test_cli_registers_a_store_and_lists_what_its_webhooks_became(
     local_stack.record(tmp_path / ".storeloom" / "local.json")
     monkeypatch.chdir(tmp_path)
     args = ["stores", "add", "--platform", "woocommerce", "--store-id", "cli-woo"]
-    assert main([*args, "--api-url", "http://127.0.0.1:9", "--webhook-secret", "cli-secret"]) == 0
+    # A closed loopback port as its API, so nothing the stack runs reaches out; its webhooks name its site.
+    site = ["--shop-domain", "cli-woo.example.org"]
+    assert main([*args, "--api-url", "http://127.0.0.1:9", *site, "--webhook-secret", "cli-secret"]) == 0
     webhook_url = json.loads(capsys.readouterr().out)["webhook_url"]
     # When the store posts a signed webhook to the URL the CLI printed
     delivery = Delivery("order", "woocommerce", "cli-woo", "order.created", "woocommerce_order_created.json")

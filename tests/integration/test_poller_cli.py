@@ -135,6 +135,6 @@ def test_a_store_api_that_refuses_connections_is_one_line_naming_its_url(
         assert main(argv) == 2
         [line] = capsys.readouterr().err.strip().splitlines()[-1:]
         assert line.startswith(
-            f"storeloom: error: --store: cannot connect to the store's API at http://127.0.0.1:{port}"
+            f"storeloom: error: --store: the platform API failed: cannot connect to http://127.0.0.1:{port}"
         )
         assert "Traceback" not in line

@@ -34,7 +34,9 @@ def test_remove_deletes_schedules_record_and_secrets(cli: AwsStack, capsys: pyte
     assert schedules is not None and schedules.names("leaving") == []
     stores = cli.client("dynamodb").scan(TableName=cli.env("STORES_TABLE"))["Items"]
     assert [item["store_id"]["S"] for item in stores] == []
-    secret = cli.client("secretsmanager").describe_secret(SecretId="storeloom/leaving")
+    prefix = cli.runtime.settings.store_secret_prefix
+    assert prefix == "storeloom/test"  # the stack's own, as the template names it
+    secret = cli.client("secretsmanager").describe_secret(SecretId=f"{prefix}/leaving")
     assert "DeletedDate" in secret
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from urllib.parse import urlsplit
 
 from storeloom.bootstrap import services
@@ -15,6 +16,8 @@ from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, 
 from storeloom_tools.cli.sync import add_status_parser
 from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
+
+_DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--webhook-secret", action="append", default=[], help="repeat during a secret rotation")
     add.add_argument("--poll-minutes", type=int, default=15, help="poll interval (default 15)")
     add.add_argument("--location-ids", help="Shopify: comma-separated location ids whose inventory is polled")
+    add.add_argument(
+        "--shop-domain",
+        help="the shop's own domain, which its webhooks name (default: the --api-url host, for myshopify.com "
+        "and WooCommerce URLs); deliveries naming another shop are refused",
+    )
     add_endpoint_arguments(add)
     add.set_defaults(run=run_add)
     remove = actions.add_parser("remove", help="unregister a store: its schedules, record and secrets")
@@ -53,6 +61,8 @@ def check_add_arguments(args: argparse.Namespace) -> None:
         raise CliError(f"--webhook-secret: a {args.platform} store needs one to verify its webhooks")
     if args.poll_minutes < 1:
         raise CliError("--poll-minutes: must be at least 1")
+    if args.shop_domain and not _DOMAIN.match(args.shop_domain):
+        raise CliError(f"--shop-domain: {args.shop_domain!r} is not a domain name")
     if args.location_ids and not all(part.strip().isdigit() for part in args.location_ids.split(",")):
         raise CliError(f"--location-ids: {args.location_ids!r} is not a comma-separated list of numeric ids")
 
@@ -64,7 +74,11 @@ def new_store(args: argparse.Namespace) -> NewStore:
         api_url=args.api_url,
         secrets=StoreSecrets(tuple(args.webhook_secret), args.api_key, args.api_secret),
         poll_interval_minutes=args.poll_minutes,
-        extra={"location_ids": args.location_ids} if args.location_ids else {},
+        extra={
+            name: value
+            for name, value in (("location_ids", args.location_ids), ("shop_domain", args.shop_domain))
+            if value
+        },
     )
 
 
@@ -78,6 +92,7 @@ def run_add(args: argparse.Namespace) -> int:
         services.secrets_vault(runtime),
         services.platform_catalog(runtime),
         services.poll_schedules(runtime),
+        runtime.settings.store_secret_prefix,
     )
     record = registered.record
     webhook_url = f"{connection.webhook_base_url or ''}webhooks/{record.platform}/{record.store_id}"

@@ -17,6 +17,7 @@ from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.platforms.registry import get_adapter
 from storeloom.services.ingest.service import normalize_message
+from storeloom.services.stores import secret_name
 from storeloom_tools.demo.demo_carts import CartChapter
 from storeloom_tools.demo.demo_polling import PollingChapter
 from storeloom_tools.demo.demo_webhooks import Delivery, Posted, post
@@ -97,8 +98,12 @@ def register_demo_stores(stack: LocalStack) -> None:
     registry = DynamoStoreRegistry(stack.stack_env("STORES_TABLE"), stack.client("dynamodb"))
     vault = SecretsManagerVault(stack.client("secretsmanager"))
     for store_id, platform in ((SHOPIFY_STORE, "shopify"), (WOO_STORE, "woocommerce")):
-        arn = vault.create_or_update(f"storeloom/{store_id}", StoreSecrets((DEMO_SECRETS[store_id],)))
-        registry.put(StoreRecord(store_id, platform, f"https://{store_id}.example.org", arn))
+        name = secret_name(stack.runtime.settings.store_secret_prefix, store_id)
+        arn = vault.create_or_update(name, StoreSecrets((DEMO_SECRETS[store_id],)))
+        # A closed loopback port as the API, so nothing the stack runs reaches out; the shop domain is the
+        # one the demo's deliveries name, so the receiver's tenant check applies.
+        domain = f"{store_id}.myshopify.com" if platform == "shopify" else f"{store_id}.example.org"
+        registry.put(StoreRecord(store_id, platform, "http://127.0.0.1:9", arn, extra={"shop_domain": domain}))
 
 
 def outcome_of(stack: LocalStack, posted: Posted) -> str:

@@ -22,6 +22,7 @@ from storeloom.bootstrap import services
 from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.services.flows import admin
+from storeloom.services.stores import secret_name
 from storeloom_tools.demo.demo_webhooks import Delivery, post
 from storeloom_tools.fakes.scenario import DroppedWebhook
 from storeloom_tools.local.stack import LocalStack
@@ -104,7 +105,9 @@ class CartChapter:
         """The store's API is the loopback fake, so each step's live re-check really asks the platform."""
         registry, vault = services.store_registry(self.stack.runtime), services.secrets_vault(self.stack.runtime)
         secrets = StoreSecrets((self.secret,), api_key=shop.access_token)
-        arn = vault.create_or_update(f"storeloom/{self.store_id}", secrets)
+        arn = vault.create_or_update(
+            secret_name(self.stack.runtime.settings.store_secret_prefix, self.store_id), secrets
+        )
         registry.put(StoreRecord(self.store_id, "shopify", shop.url, arn))
 
     def _buy(self, client: httpx.Client, shop: DroppedWebhook, shopper: Shopper, orders: dict[str, datetime]) -> None:

@@ -65,6 +65,7 @@ class PollingChapter:
             services.secrets_vault(runtime),
             services.platform_catalog(runtime),
             services.poll_schedules(runtime),
+            runtime.settings.store_secret_prefix,
         )
         return registered.schedules
 

@@ -33,6 +33,7 @@ OUTPUT_VARIABLES = {
     "PollerFunctionArn": "POLLER_FUNCTION_ARN",
     "PollSchedulerRoleArn": "SCHEDULER_ROLE_ARN",
     "PollScheduleGroupName": "POLL_SCHEDULE_GROUP",
+    "StoreSecretPrefix": "STORE_SECRET_PREFIX",
 }
 
 

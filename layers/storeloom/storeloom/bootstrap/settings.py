@@ -40,6 +40,8 @@ class Settings(BaseModel):
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", default="")
     poll_schedule_group: str = Field(alias="POLL_SCHEDULE_GROUP", default="")
     webhook_base_url: str = Field(alias="WEBHOOK_BASE_URL", default="")
+    # Store secrets live under this prefix (the stack's own), which is all the functions may read.
+    store_secret_prefix: str = Field(alias="STORE_SECRET_PREFIX", default="storeloom")
     # Ingest.
     dedupe_ttl_seconds: int = Field(alias="DEDUPE_TTL_SECONDS", default=7 * 24 * 3600, gt=0)
     # Receives after which the worker dead-letters a message itself, with its reason (below the redrive count).

@@ -73,6 +73,11 @@ class ApiTransport:
             raise ApiError(f"{error} (gave up after {self.retries} retries)", error.status_code) from error
         except httpx.TimeoutException as error:
             raise ApiError(f"timeout calling {httpx.URL(url).path}") from error
+        except httpx.TransportError as error:  # refused, reset, DNS: the platform is unreachable, not broken
+            where = httpx.URL(url)
+            raise ApiError(
+                f"cannot connect to {where.scheme}://{where.netloc.decode()} ({type(error).__name__})"
+            ) from error
 
     def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Response:
         self.limiter.acquire()

@@ -50,9 +50,9 @@ class Registered:
     schedules: list[str]
 
 
-def secret_name(store_id: str) -> str:
-    """Secrets are named under the stack's prefix so its functions may read exactly these."""
-    return f"storeloom/{store_id}"
+def secret_name(prefix: str, store_id: str) -> str:
+    """Secrets are named under the stack's prefix (STORE_SECRET_PREFIX) so its functions read exactly these."""
+    return f"{prefix.rstrip('/')}/{store_id}"
 
 
 def register_store(
@@ -61,9 +61,10 @@ def register_store(
     vault: SecretVault,
     platforms: PlatformCatalog,
     schedules: PollScheduler | None,
+    secret_prefix: str,
 ) -> Registered:
     """Keep the secrets, then the record, then create one poll schedule per polled entity."""
-    arn = vault.create_or_update(secret_name(new.store_id), new.secrets)
+    arn = vault.create_or_update(secret_name(secret_prefix, new.store_id), new.secrets)
     record = StoreRecord(
         store_id=new.store_id,
         platform=new.platform,
