@@ -36,6 +36,11 @@ STATEFUL_TYPES = frozenset(
         "AWS::StepFunctions::StateMachine",
         "AWS::Serverless::SimpleTable",
         "AWS::Logs::LogGroup",
+        # None in the template yet; each would keep copies of events or items if one were added.
+        "AWS::Events::Archive",
+        "AWS::Kinesis::Stream",
+        "AWS::KinesisFirehose::DeliveryStream",
+        "AWS::Backup::BackupVault",
     }
 )
 PROTOCOL_METHODS = ("export", "redact", "redact_store")
