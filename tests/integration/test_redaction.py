@@ -31,6 +31,7 @@ from storeloom.domain.run import RunState, Subject
 from storeloom.platforms.shopify.compliance import compliance_request
 from storeloom.services.ingest.replay import replay_archive
 from storeloom.services.redaction import ExportResult, RedactionService
+from storeloom_tools.local import moto_patches
 from tests.support.aws import AwsStack
 from tests.support.messages import outbound_message
 
@@ -141,14 +142,17 @@ def world(aws_stack: AwsStack) -> Iterator[World]:
         Bucket=aws_stack.env("ARCHIVE_BUCKET"), VersioningConfiguration={"Status": "Enabled"}
     )
     world = World(aws_stack, redaction_service(aws_stack.runtime), {})
-    seed(world)
+    # Two executions wait at once: without the patch, moto's StartExecution may fail to copy the first one.
+    restore = moto_patches.install()
     try:
+        seed(world)
         yield world
     finally:
         sfn = aws_stack.client("stepfunctions")
         machine = aws_stack.ref("AbandonedCartStateMachine")
         for execution in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
             sfn.stop_execution(executionArn=execution["executionArn"])
+        restore()
 
 
 def put(world: World, store: str, entity_type: str, entity: dict[str, Any]) -> None:
