@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from storeloom_tools.cli import main
+from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
 from tests.support.webhooks import receive_sqs_event
 
@@ -47,3 +51,20 @@ def test_the_last_attempt_dead_letters_the_message_with_its_reason(aws_stack: Aw
     assert json.loads(dead["Body"]) == BROKEN
     assert attributes["attempts"] == "5" and attributes["error_type"] == "MessageRejected"
     assert attributes["error"].startswith("normalization failed: ")
+
+
+def test_replay_dlq_prints_why_each_message_had_died(
+    aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws_stack.invoker.invoke("IngestWorkerFunction", _received_for_the_nth_time(aws_stack, 5))
+    capsys.readouterr()  # the worker's own log lines
+    connection = aws_stack.connection()
+    monkeypatch.setattr(endpoint, "connect", lambda *_args: connection)
+
+    assert main(["replay", "--dlq"]) == 0
+
+    *dead, summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert summary == {"replayed": 1, "skipped": 0}
+    [line] = dead
+    assert line["replayed"]["store_id"] == "shop-1" and line["replayed"]["attempts"] == "5"
+    assert line["replayed"]["error"].startswith("normalization failed: ")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from typing import TextIO
 
 from storeloom.domain.checkpoint import checkpoint_key
 from storeloom.services.platform_port import ApiError
 from storeloom.services.polling.runner import PollJob
 from storeloom.services.polling.sync import SyncReport
-from storeloom_tools.cli.common import add_endpoint_arguments
+from storeloom_tools.cli.common import add_endpoint_arguments, parse_since
 from storeloom_tools.cli.sync import checked_store, print_report, runner_for
 from storeloom_tools.errors import CliError
 from storeloom_tools.local import endpoint
@@ -26,17 +25,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--json", action="store_true", help="print the final report as JSON")
     add_endpoint_arguments(parser)
     parser.set_defaults(run=run)
-
-
-def parse_since(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as error:
-        raise CliError(f"--since: {text!r} is not a date (YYYY-MM-DD) or ISO 8601 time") from error
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if moment > datetime.now(UTC):
-        raise CliError(f"--since: {text!r} is in the future")
-    return moment.astimezone(UTC)
 
 
 def progress_bar(done: int, total: int | None, width: int = 30) -> str:

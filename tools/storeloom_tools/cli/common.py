@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from storeloom.domain.types import parse_utc
 from storeloom_tools.errors import CliError
 
 if TYPE_CHECKING:
@@ -32,3 +34,16 @@ def registered_store(connection: StackConnection, store_id: str) -> StoreRecord:
     if record is None:
         raise CliError(f"--store: no store {store_id!r} is registered (add it with storeloom stores add)")
     return record
+
+
+def parse_since(text: str | None) -> datetime:
+    """``--since``: a date or an ISO 8601 time, UTC when it names no zone, and not in the future."""
+    if not text or not text.strip():
+        raise CliError("--since: a date (YYYY-MM-DD) or ISO 8601 time is required")
+    try:
+        moment = parse_utc(text)
+    except ValueError as error:
+        raise CliError(f"--since: {text!r} is not a date (YYYY-MM-DD) or ISO 8601 time") from error
+    if moment > datetime.now(UTC):
+        raise CliError(f"--since: {text!r} is in the future")
+    return moment

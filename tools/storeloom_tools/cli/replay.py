@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 
 from storeloom.adapters.archive import S3Archive
 from storeloom.adapters.queues import SqsQueue
 from storeloom.services.ingest.replay import replay_archive, replay_dead_letters
-from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
-from storeloom_tools.errors import CliError
+from storeloom_tools.cli.common import add_endpoint_arguments, parse_since, print_json_line, registered_store
 from storeloom_tools.local import endpoint
 
 
@@ -24,16 +22,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
-def parse_since(text: str | None) -> datetime:
-    if not text:
-        raise CliError("--since: required with --archive (e.g. 2026-11-27)")
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise CliError(f"--since: {text!r} is not an ISO 8601 date") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.archive else None
     connection = endpoint.connect(args.endpoint, args.stack)
@@ -46,5 +34,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         dlq = SqsQueue(connection.name("INGEST_DLQ_URL"), connection.client("sqs"))
         report = replay_dead_letters(dlq, ingest, args.store)
+    for dead in report.dead_letters:
+        print_json_line({"replayed": dead})
     print_json_line({"replayed": report.replayed, "skipped": report.skipped})
     return 0

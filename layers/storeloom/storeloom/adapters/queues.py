@@ -38,9 +38,20 @@ class SqsQueue:
 
     def receive(self, max_messages: int = 10, wait_seconds: int = 0) -> list[ReceivedMessage]:
         response = self._client.receive_message(
-            QueueUrl=self.url, MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_seconds
+            QueueUrl=self.url,
+            MaxNumberOfMessages=max_messages,
+            WaitTimeSeconds=wait_seconds,
+            MessageAttributeNames=["All"],
         )
-        return [ReceivedMessage(m["MessageId"], m["ReceiptHandle"], m["Body"]) for m in response.get("Messages", [])]
+        return [
+            ReceivedMessage(m["MessageId"], m["ReceiptHandle"], m["Body"], _string_attributes(m))
+            for m in response.get("Messages", [])
+        ]
 
     def delete(self, receipt_handle: str) -> None:
         self._client.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)
+
+
+def _string_attributes(message: dict[str, Any]) -> dict[str, str]:
+    attributes = message.get("MessageAttributes") or {}
+    return {name: str(value.get("StringValue", "")) for name, value in attributes.items()}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -57,6 +57,8 @@ class ReceivedMessage:
     message_id: str
     receipt_handle: str
     body: str
+    # String message attributes: on a dead letter, why it died (error, error_type, attempts).
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 class DeadLetterSink(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import unquote
@@ -34,6 +34,8 @@ class Sender(Protocol):
 class ReplayReport:
     replayed: int = 0
     skipped: int = 0
+    # Each replayed dead letter: its message id, store and why it had died (error, error_type, attempts).
+    dead_letters: list[dict[str, str]] = field(default_factory=list)
 
 
 def replay_dead_letters(dlq: DeadLetters, ingest: Sender, store_id: str | None = None) -> ReplayReport:
@@ -52,6 +54,9 @@ def replay_dead_letters(dlq: DeadLetters, ingest: Sender, store_id: str | None =
             ingest.send_many([message.body])
             dlq.delete(message.receipt_handle)
             report.replayed += 1
+            report.dead_letters.append(
+                {"message_id": message.message_id, "store_id": _store_of(message.body) or "", **message.attributes}
+            )
     return report
 
 
