@@ -21,7 +21,7 @@ from storeloom.adapters.entities import DynamoEntityStore
 from storeloom.adapters.outbox import DynamoOutbox
 from storeloom.adapters.runs import DynamoRunLog
 from storeloom.adapters.suppressions import DynamoSuppressionList
-from storeloom.bootstrap.runtime import Runtime
+from storeloom.bootstrap import services
 from storeloom.domain.archive import ACCEPTED_PREFIX, REJECTED_PREFIX, archive_key
 from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.eligibility import contact_key
@@ -31,9 +31,11 @@ from storeloom.domain.run import RunState, Subject
 from storeloom.platforms.shopify.compliance import compliance_request
 from storeloom.services.ingest.replay import replay_archive
 from storeloom.services.redaction import ExportResult, RedactionService
-from storeloom_tools.local import moto_patches
+from storeloom_tools.cli import main
+from storeloom_tools.local import endpoint, moto_patches
 from tests.support.aws import AwsStack
 from tests.support.messages import outbound_message
+from tests.support.webhooks import register_store
 
 STORE, OTHER_STORE = "shop-1", "shop-2"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -52,35 +54,6 @@ ANN_RUN, BOB_RUN = f"abandoned_cart-{STORE}-{ANN_CART}-w0", f"abandoned_cart-{ST
 # Everything that identifies Ann, as it may be written (lower-cased before searching).
 ANN_TRACES = (ANN_EMAIL, ANN_WORK, "lovelace", ANN_PHONE, "613-555-0142", "6135550142")
 BOB_TRACES = (BOB_EMAIL, "marchetti", "6135550199")
-
-
-def redaction_service(runtime: Runtime) -> RedactionService:
-    """The builder handed to bootstrap/services.py, verbatim."""
-    from storeloom.adapters.redaction import (
-        ArchiveRedactor,
-        EntitiesRedactor,
-        ExecutionsRedactor,
-        FlowRunsRedactor,
-        OutboxRedactor,
-        S3ExportWriter,
-        SuppressionsRedactor,
-    )
-    from storeloom.services.redaction import RedactionService
-
-    settings, dynamodb, s3 = runtime.settings, runtime.aws.client("dynamodb"), runtime.aws.client("s3")
-    bucket = settings.require("archive_bucket")
-    return RedactionService(
-        tables=[
-            OutboxRedactor(settings.require("outbox_table"), dynamodb),
-            FlowRunsRedactor(settings.require("flow_runs_table"), dynamodb),
-            SuppressionsRedactor(settings.require("suppression_table"), dynamodb),
-            ArchiveRedactor(bucket, s3),
-            ExecutionsRedactor(settings.require("state_machine_arn"), runtime.aws.client("stepfunctions")),
-            # Last: it finds the person's other identifiers, so a failed run can be retried and still find them.
-            EntitiesRedactor(settings.require("entities_table"), dynamodb),
-        ],
-        exports=S3ExportWriter(bucket, s3),
-    )
 
 
 def ts(moment: datetime) -> str:
@@ -141,7 +114,7 @@ def world(aws_stack: AwsStack) -> Iterator[World]:
     aws_stack.client("s3").put_bucket_versioning(
         Bucket=aws_stack.env("ARCHIVE_BUCKET"), VersioningConfiguration={"Status": "Enabled"}
     )
-    world = World(aws_stack, redaction_service(aws_stack.runtime), {})
+    world = World(aws_stack, services.redaction_service(aws_stack.runtime), {})
     # Two executions wait at once: without the patch, moto's StartExecution may fail to copy the first one.
     restore = moto_patches.install()
     try:
@@ -525,3 +498,28 @@ def test_a_shop_redaction_removes_the_stores_personal_data_everywhere(world: Wor
     assert listed.get("KeyCount", 0) == 0
     assert all(len(world.versions(world.archived[n])) == 1 for n in ("ann", "bob", "rejected", "work"))
     assert world.service.redact_shop(STORE, "shop_redact-60121006242") == dict.fromkeys(counts, 0)
+
+
+def test_storeloom_redact_does_what_the_customers_redact_webhook_does(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register_store(world.aws, STORE, "shopify", "app-secret")
+    connection = world.aws.connection()
+    monkeypatch.setattr(endpoint, "connect", lambda *_args: connection)
+
+    orders = [flag for order in (ORDER_1, ORDER_2, WORK_ORDER) for flag in ("--order", order)]
+    assert main(["redact", "--store", STORE, "--customer", ANN_ID, *orders]) == 0
+
+    redacted = json.loads(capsys.readouterr().out.splitlines()[-1])["redacted"]
+    assert redacted["entities"] >= 1 and redacted["outbox"] == 1
+    assert [text for text in mentioning(world.texts(), ANN_TRACES) if OTHER_STORE not in text] == []
+
+
+def test_storeloom_redact_of_an_unregistered_store_is_one_line(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connection = world.aws.connection()
+    monkeypatch.setattr(endpoint, "connect", lambda *_args: connection)
+
+    assert main(["redact", "--store", "nowhere", "--customer", ANN_ID]) == 2
+    assert capsys.readouterr().err.strip().startswith("storeloom: error: --store: no store 'nowhere' is registered")

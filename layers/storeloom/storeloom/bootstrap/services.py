@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from storeloom.services.ingest.sqs_batch import IngestWorker
     from storeloom.services.polling.health import HealthSweep
     from storeloom.services.polling.runner import PollRunner
+    from storeloom.services.redaction import RedactionService
 
 
 def ingest_service(runtime: Runtime) -> IngestService:
@@ -235,3 +236,31 @@ def poll_schedules(runtime: Runtime) -> PollSchedules | None:
     settings = runtime.settings
     target = ScheduleTarget.of(settings.poller_function_arn, settings.scheduler_role_arn, settings.poll_schedule_group)
     return PollSchedules(runtime.aws.client("scheduler"), target) if target else None
+
+
+def redaction_service(runtime: Runtime) -> RedactionService:
+    from storeloom.adapters.redaction import (
+        ArchiveRedactor,
+        EntitiesRedactor,
+        ExecutionsRedactor,
+        FlowRunsRedactor,
+        OutboxRedactor,
+        S3ExportWriter,
+        SuppressionsRedactor,
+    )
+    from storeloom.services.redaction import RedactionService
+
+    settings, dynamodb, s3 = runtime.settings, runtime.aws.client("dynamodb"), runtime.aws.client("s3")
+    bucket = settings.require("archive_bucket")
+    return RedactionService(
+        tables=[
+            OutboxRedactor(settings.require("outbox_table"), dynamodb),
+            FlowRunsRedactor(settings.require("flow_runs_table"), dynamodb),
+            SuppressionsRedactor(settings.require("suppression_table"), dynamodb),
+            ArchiveRedactor(bucket, s3),
+            ExecutionsRedactor(settings.require("state_machine_arn"), runtime.aws.client("stepfunctions")),
+            # Last: it finds the person's other identifiers, so a failed run can be retried and still find them.
+            EntitiesRedactor(settings.require("entities_table"), dynamodb),
+        ],
+        exports=S3ExportWriter(bucket, s3),
+    )
