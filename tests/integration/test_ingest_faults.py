@@ -50,6 +50,7 @@ from storeloom.services.flows.starter import FlowStarter
 from storeloom.services.ingest.service import IngestService
 from storeloom.services.ingest.sqs_batch import IngestWorker, process_sqs_batch
 from storeloom_tools.local import lambda_seam
+from tests.support import bus
 from tests.support.aws import AwsStack
 from tests.support.sqs import sqs_event
 from tests.support.webhooks import payload, receive_sqs_event
@@ -294,13 +295,7 @@ def rig(aws_stack: AwsStack) -> Iterator[Rig]:
 @pytest.fixture
 def bus_tap(aws_stack: AwsStack) -> str:
     """A queue subscribed to everything ingest publishes, to count deliveries per event id."""
-    sqs, events = aws_stack.client("sqs"), aws_stack.client("events")
-    url = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = aws_stack.env("EVENT_BUS_NAME")
-    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["storeloom.services.ingest"]}))
-    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
-    return str(url)
+    return bus.bus_tap(aws_stack)
 
 
 # ---------- what must hold after the retries ----------

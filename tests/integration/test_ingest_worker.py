@@ -12,6 +12,7 @@ from storeloom.bootstrap import services
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom_tools.local.metering import counting_requests
 from tests.support.aws import AwsStack
+from tests.support.bus import bus_tap
 from tests.support.sqs import ingest_batch
 from tests.support.webhooks import payload, receive_sqs_event, register_store, webhook_event
 
@@ -28,13 +29,7 @@ def shop(aws_stack: AwsStack) -> AwsStack:
 @pytest.fixture
 def published(shop: AwsStack) -> str:
     """A queue subscribed to everything on the bus, to see what the worker published."""
-    sqs, events = shop.client("sqs"), shop.client("events")
-    url = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = shop.env("EVENT_BUS_NAME")
-    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["storeloom.services.ingest"]}))
-    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
-    return str(url)
+    return bus_tap(shop)
 
 
 def deliver(stack: AwsStack, name: str, topic: str, **headers: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from storeloom.domain.model import CommerceEvent
 
-EVENT_SOURCE = "storeloom.services.ingest"
+EVENT_SOURCE = "storeloom.ingest"  # the bus contract consumers match on: keep it stable
 _PUT_EVENTS_LIMIT = 10
 
 
