@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from storeloom.domain.types import Platform, is_platform
-from storeloom.platforms.shopify import ShopifyAdapter
-from storeloom.platforms.woocommerce import WooCommerceAdapter
+from storeloom.platforms.catalogue import DESCRIPTORS
 from storeloom.services.platform_port import PlatformAdapter
 
-# Keyed by the model's Platform names (storeloom.domain.types.PLATFORMS, the one list of them): this table
-# says only which of them an adapter serves.
-_ADAPTERS: dict[Platform, Callable[..., PlatformAdapter]] = {
-    "shopify": ShopifyAdapter,
-    "woocommerce": WooCommerceAdapter,
-}
+# Keyed by the model's Platform names (storeloom.domain.types.PLATFORMS, the one list of them): the
+# catalogue says which of them a platform folder serves.
+_ADAPTERS: dict[Platform, Callable[..., PlatformAdapter]] = {name: d.adapter for name, d in DESCRIPTORS.items()}
 SUPPORTED_PLATFORMS: tuple[Platform, ...] = tuple(_ADAPTERS)
 
 
