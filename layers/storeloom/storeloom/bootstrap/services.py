@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
     from storeloom.platforms.live import PlatformLive
     from storeloom.platforms.sources import PlatformCatalog
+    from storeloom.services.compliance import ComplianceWorker
     from storeloom.services.flows.failures import FailureRecorder
     from storeloom.services.flows.ports import Channel
     from storeloom.services.flows.starter import FlowStarter
@@ -38,11 +39,14 @@ def ingest_service(runtime: Runtime) -> IngestService:
     from storeloom.adapters.archive import S3Archive
     from storeloom.adapters.bus import EventBridgePublisher
     from storeloom.adapters.ledger import DynamoIngestLedger
+    from storeloom.adapters.queues import SqsQueue
     from storeloom.platforms.registry import get_adapter
     from storeloom.services.ingest.service import IngestService
 
     settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
+    compliance_url = settings.compliance_queue_url
     return IngestService(
+        compliance=SqsQueue(compliance_url, runtime.aws.client("sqs")) if compliance_url else None,
         writer=DynamoIngestLedger(
             settings.require("ledger_table"),
             settings.require("entities_table"),
@@ -62,6 +66,23 @@ def ingest_worker(runtime: Runtime) -> IngestWorker:
     settings = runtime.settings
     dead_letters = SqsQueue(settings.ingest_dlq_url, runtime.aws.client("sqs")) if settings.ingest_dlq_url else None
     return IngestWorker(ingest_service(runtime), dead_letters, settings.ingest_max_attempts)
+
+
+def compliance_worker(runtime: Runtime) -> ComplianceWorker:
+    from storeloom.adapters.archive import S3Archive
+    from storeloom.adapters.queues import SqsQueue
+    from storeloom.platforms.registry import get_adapter
+    from storeloom.services.compliance import ComplianceService, ComplianceWorker
+
+    settings = runtime.settings
+    dlq_url = settings.compliance_dlq_url
+    service = ComplianceService(
+        redaction_service(runtime),
+        S3Archive(settings.require("archive_bucket"), runtime.aws.client("s3")),
+        get_adapter,
+    )
+    dead_letters = SqsQueue(dlq_url, runtime.aws.client("sqs")) if dlq_url else None
+    return ComplianceWorker(service, dead_letters, settings.compliance_max_attempts)
 
 
 def store_registry(runtime: Runtime) -> DynamoStoreRegistry:

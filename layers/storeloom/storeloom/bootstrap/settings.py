@@ -30,6 +30,8 @@ class Settings(BaseModel):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", default="")
     ingest_queue_url: str = Field(alias="INGEST_QUEUE_URL", default="")
     ingest_dlq_url: str = Field(alias="INGEST_DLQ_URL", default="")
+    compliance_queue_url: str = Field(alias="COMPLIANCE_QUEUE_URL", default="")
+    compliance_dlq_url: str = Field(alias="COMPLIANCE_DLQ_URL", default="")
     backfill_queue_url: str = Field(alias="BACKFILL_QUEUE_URL", default="")
     flow_config_table: str = Field(alias="FLOW_CONFIG_TABLE", default="")
     flow_runs_table: str = Field(alias="FLOW_RUNS_TABLE", default="")
@@ -46,6 +48,7 @@ class Settings(BaseModel):
     dedupe_ttl_seconds: int = Field(alias="DEDUPE_TTL_SECONDS", default=7 * 24 * 3600, gt=0)
     # Receives after which the worker dead-letters a message itself, with its reason (below the redrive count).
     ingest_max_attempts: int = Field(alias="INGEST_MAX_ATTEMPTS", default=5, ge=1)
+    compliance_max_attempts: int = Field(alias="COMPLIANCE_MAX_ATTEMPTS", default=3, ge=1)
     # Polling.
     overlap_minutes: int = Field(alias="POLL_OVERLAP_MINUTES", default=10, ge=0)
     first_lookback_hours: int = Field(alias="POLL_FIRST_LOOKBACK_HOURS", default=24, gt=0)

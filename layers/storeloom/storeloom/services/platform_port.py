@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from storeloom.domain.model import CommerceEvent
+from storeloom.domain.privacy import ComplianceRequest
 from storeloom.domain.types import Source
 
 
@@ -48,6 +49,20 @@ class PlatformAdapter(Protocol):
 
     def normalize(self, topic: str, payload: Any, context: NormalizeContext) -> list[CommerceEvent]:
         """Turn one topic's payload into CommerceEvents; raise NormalizationError naming the bad field."""
+        ...
+
+
+@runtime_checkable
+class ComplianceAdapter(Protocol):
+    """An adapter whose platform sends data-subject requests as webhooks (Shopify's mandatory topics).
+
+    Those topics name no entity: the ingest worker hands them to the compliance worker, which asks the
+    adapter for the request and runs the redaction service."""
+
+    compliance_topics: frozenset[str]
+
+    def compliance_request(self, topic: str, payload: Any, store_id: str, received_at: datetime) -> ComplianceRequest:
+        """The request a compliance webhook makes; NormalizationError names the field a bad payload gets wrong."""
         ...
 
 

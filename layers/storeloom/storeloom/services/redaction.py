@@ -49,6 +49,14 @@ PERSONAL_DATA: dict[str, str] = {
         "none: failed ingest messages with inline bodies (personal data); SQS cannot delete by content, kept"
         " 14 days (MessageRetentionPeriod); drain or purge it before replaying after a redaction"
     ),
+    "ComplianceQueue": (
+        "none: forwarded compliance webhooks (the customer's id, email, phone) for the compliance worker, which"
+        " deletes each once its redaction ran; SQS cannot delete by content, 4-day default retention"
+    ),
+    "ComplianceDeadLetterQueue": (
+        "none: compliance requests that failed three times (the customer's id, email, phone), kept 14 days"
+        " (MessageRetentionPeriod) to be replayed: a redaction that never ran must not be lost"
+    ),
     "FlowTriggerQueue": (
         "none: cart events from the bus (a cart's email) for the flow starter; SQS cannot delete by content,"
         " and drops them after its 4-day default retention"

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from storeloom.domain.model import CommerceEvent
+from storeloom.domain.privacy import ComplianceRequest
 from storeloom.domain.types import EntityType
 from storeloom.platforms.mapped import MappedAdapter, Mapper
+from storeloom.platforms.shopify.compliance import COMPLIANCE_TOPICS, compliance_request
 from storeloom.platforms.shopify.mapping import map_cart, map_order
 from storeloom.platforms.shopify.resources import map_customer, map_inventory_level, map_product
 from storeloom.platforms.signatures import platform_event_id
@@ -74,6 +77,11 @@ class ShopifyAdapter(MappedAdapter):
     topic_entities = TOPIC_ENTITY
     resource_aliases = RESOURCE_ALIASES
     mappers = MAPPERS
+
+    compliance_topics = COMPLIANCE_TOPICS
+
+    def compliance_request(self, topic: str, payload: Any, store_id: str, received_at: datetime) -> ComplianceRequest:
+        return compliance_request(topic, payload, store_id, received_at)
 
     def topic_from_headers(self, headers: Mapping[str, str]) -> str | None:
         topic = headers.get("x-shopify-topic")

@@ -65,3 +65,9 @@ class DeadLetterSink(Protocol):
     def send_with_attributes(self, body: str, attributes: dict[str, str]) -> str:
         """Enqueue ``body`` with string message attributes (the reason it is dead); return the message id."""
         ...
+
+
+class ComplianceQueue(Protocol):
+    def send(self, body: str) -> str:
+        """Enqueue one compliance message (the ingest message as it came) for the compliance worker."""
+        ...

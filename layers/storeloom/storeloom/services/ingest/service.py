@@ -26,6 +26,11 @@ version), and each consumer turns a repeat into nothing:
 tests/integration/test_ingest_faults.py fails every AWS call of this path in turn and shows no lost entity,
 no doubled version, and a doubled publish producing one run, one entry decision and one send per step.
 
+Compliance webhooks (Shopify's data requests and redactions) name no entity: they are forwarded whole to
+the compliance queue, whose worker runs the redaction service with its own time budget and permissions.
+A body the redaction service has already replaced by its placeholder (``{"redacted": true, ...}``: a replay
+of an erased delivery) becomes no event, on purpose.
+
 A publish or a marking that raises fails only the messages it concerns, reported through the partial
 batch response, rather than the whole invocation: messages already marked, duplicates and those that
 failed to normalize are not redelivered for it.
@@ -42,8 +47,8 @@ from storeloom.domain.event import content_digest
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.model import CommerceEvent
 from storeloom.domain.types import loads
-from storeloom.services.ingest.ports import DoneMark, EventPublisher, IngestWriter, RawArchive
-from storeloom.services.platform_port import NormalizeContext, PlatformAdapter
+from storeloom.services.ingest.ports import ComplianceQueue, DoneMark, EventPublisher, IngestWriter, RawArchive
+from storeloom.services.platform_port import ComplianceAdapter, NormalizeContext, PlatformAdapter
 
 EventOutcome = Literal["applied", "stale", "duplicate", "in_progress"]
 AdapterLookup = Callable[[str], PlatformAdapter]
@@ -65,6 +70,8 @@ class BatchResult:
     failed_message_ids: set[str] = field(default_factory=set)
     results: list[EventResult] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    # Messages that became no event on purpose, by message id: "compliance" (forwarded) or "redacted".
+    diverted: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         tally: dict[str, int] = {}
@@ -80,11 +87,23 @@ class IngestService:
     archive: RawArchive
     adapters: AdapterLookup
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    compliance: ComplianceQueue | None = None
 
-    def stage(self, message_id: str, message: IngestMessage) -> list[EventResult]:
-        """Normalize, claim and store one message's events; raise MessageRejected to have it retried."""
+    def stage(
+        self, message_id: str, message: IngestMessage, diverted: dict[str, str] | None = None
+    ) -> list[EventResult]:
+        """Normalize, claim and store one message's events; raise MessageRejected to have it retried.
+        A message that becomes no event on purpose is noted in ``diverted`` with the reason."""
+        if is_compliance(message, self.adapters):
+            self._forward_compliance(message)
+            _note(diverted, message_id, "compliance")
+            return []
         try:
-            events = self.normalize(message)
+            payload = loads(self._body_of(message))
+            if is_placeholder(payload):
+                _note(diverted, message_id, "redacted")
+                return []
+            events = normalize_payload(message, payload, self.adapters)
         except (ValueError, KeyError, TypeError) as error:
             raise MessageRejected(f"normalization failed: {error}".splitlines()[0]) from error
         results = [EventResult(message_id, event, self._claim_and_store(event)) for event in events]
@@ -125,6 +144,14 @@ class IngestService:
         except Exception as error:
             return {event.event_id for event in events}, f"{reason}: {_first_line(error)}"
 
+    def _forward_compliance(self, message: IngestMessage) -> None:
+        if self.compliance is None:
+            raise MessageRejected(f"topic {message.topic}: no compliance queue is configured (COMPLIANCE_QUEUE_URL)")
+        try:
+            self.compliance.send(message.model_dump_json())
+        except Exception as error:
+            raise MessageRejected(f"forwarding to the compliance queue failed: {_first_line(error)}") from error
+
     def normalize(self, message: IngestMessage) -> list[CommerceEvent]:
         return normalize_message(message, self._body_of(message), self.adapters)
 
@@ -155,8 +182,32 @@ def _done_mark(result: EventResult) -> DoneMark:
     return DoneMark(event.idempotency_key, outcome, event.raw_ref, event.event_id, digest)
 
 
+def is_compliance(message: IngestMessage, adapters: AdapterLookup) -> bool:
+    try:
+        adapter = adapters(message.platform)
+    except ValueError:  # an unknown platform: normalization says so, and the message is dead-lettered
+        return False
+    return isinstance(adapter, ComplianceAdapter) and message.topic in adapter.compliance_topics
+
+
+def is_placeholder(payload: object) -> bool:
+    """The redaction service's stand-in for an erased body (storeloom.adapters.redaction.ArchiveRedactor)."""
+    return isinstance(payload, dict) and payload.get("redacted") is True and set(payload) <= {"redacted", "request_id"}
+
+
+def _note(diverted: dict[str, str] | None, message_id: str, reason: str) -> None:
+    if diverted is not None:
+        diverted[message_id] = reason
+
+
 def normalize_message(message: IngestMessage, body: str, adapters: AdapterLookup) -> list[CommerceEvent]:
-    """The CommerceEvents one message's body becomes: the same for the worker, replays and the demo."""
+    """The CommerceEvents one message's body becomes: the same for the worker, replays and the demo. A
+    redaction placeholder becomes none."""
+    payload = loads(body)
+    return [] if is_placeholder(payload) else normalize_payload(message, payload, adapters)
+
+
+def normalize_payload(message: IngestMessage, payload: object, adapters: AdapterLookup) -> list[CommerceEvent]:
     context = NormalizeContext(
         store_id=message.store_id,
         source=message.source,
@@ -164,4 +215,4 @@ def normalize_message(message: IngestMessage, body: str, adapters: AdapterLookup
         raw_ref=message.raw_ref,
         platform_event_id=message.platform_event_id,
     )
-    return adapters(message.platform).normalize(message.topic, loads(body), context)
+    return adapters(message.platform).normalize(message.topic, payload, context)

@@ -47,7 +47,7 @@ class IngestBatchProcessor(BatchProcessor):
     def stage(self, record: SQSRecord) -> None:
         try:
             message = IngestMessage.model_validate_json(record.body)
-            self.batch.results.extend(self.worker.service.stage(record.message_id, message))
+            self.batch.results.extend(self.worker.service.stage(record.message_id, message, self.batch.diverted))
         except Exception as error:
             reason = (str(error).splitlines() or [type(error).__name__])[0]
             self.batch.errors[record.message_id] = reason
@@ -75,15 +75,22 @@ class IngestBatchProcessor(BatchProcessor):
         super()._clean()  # type: ignore[no-untyped-call]
 
     def _dead_letter(self, raw: dict[str, Any], error_type: str, reason: str) -> bool:
-        """Move a message whose retries are spent to the dead-letter queue with its reason; False otherwise."""
-        attempts = int(raw.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-        sink = self.worker.dead_letters
-        if sink is None or attempts < self.worker.max_attempts:
+        if not dead_letter_if_spent(raw, self.worker.dead_letters, self.worker.max_attempts, error_type, reason):
             return False
-        attributes = {"error": reason[:_ATTRIBUTE_LIMIT], "error_type": error_type, "attempts": str(attempts)}
-        sink.send_with_attributes(raw["body"], attributes)
         self.dead_lettered[raw["messageId"]] = reason
         return True
+
+
+def dead_letter_if_spent(
+    raw: dict[str, Any], sink: DeadLetterSink | None, max_attempts: int, error_type: str, reason: str
+) -> bool:
+    """Move an SQS record whose retries are spent to the dead-letter queue with its reason; False otherwise."""
+    attempts = int(raw.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    if sink is None or attempts < max_attempts:
+        return False
+    attributes = {"error": reason[:_ATTRIBUTE_LIMIT], "error_type": error_type, "attempts": str(attempts)}
+    sink.send_with_attributes(raw["body"], attributes)
+    return True
 
 
 def process_sqs_batch(event: dict[str, Any], worker: IngestWorker) -> tuple[dict[str, Any], BatchResult]:
