@@ -236,7 +236,11 @@ def _comparable(value: Any) -> tuple[int, Any]:
     if isinstance(value, bool):
         return (0, Decimal(int(value)))
     try:
-        return (0, Decimal(str(value))) if isinstance(value, int | float | str) and value != "" else (1, str(value).casefold())
+        return (
+            (0, Decimal(str(value)))
+            if isinstance(value, int | float | str) and value != ""
+            else (1, str(value).casefold())
+        )
     except InvalidOperation:
         return (1, str(value).casefold())
 
