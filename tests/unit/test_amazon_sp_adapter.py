@@ -19,7 +19,7 @@ from storeloom.domain.model import CommerceEvent, Customer, Order, idempotency_k
 from storeloom.domain.types import loads
 from storeloom.platforms.amazon_sp import DESCRIPTOR, AmazonSpAdapter
 from storeloom.platforms.amazon_sp.mapping import MARKETPLACE_BUYER, customer_id_for
-from storeloom.platforms.amazon_sp.notification import order_change
+from storeloom.platforms.amazon_sp.notification import ResourceRef, ThinPayload, order_change
 from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
 from tests.unit.contract_checks import assert_contract
 
@@ -239,8 +239,16 @@ def notification(**change: Any) -> dict[str, Any]:
     return {**envelope, "Payload": {"OrderChangeNotification": {**body, **change}}}
 
 
-def test_order_change_is_read_but_builds_no_order_version(adapter: AmazonSpAdapter) -> None:
-    assert adapter.normalize("ORDER_CHANGE", notification(), CONTEXT) == []
+def test_order_change_names_the_order_to_fetch_and_builds_no_version_itself(adapter: AmazonSpAdapter) -> None:
+    assert adapter.resource_refs("ORDER_CHANGE", notification()) == [ResourceRef("order", "113-5550001-0000042")]
+    with pytest.raises(ThinPayload, match=r"^Payload: ORDER_CHANGE is a thin payload naming order 113-") as raised:
+        adapter.normalize("ORDER_CHANGE", notification(), CONTEXT)
+    assert raised.value.refs == [ResourceRef("order", "113-5550001-0000042")]
+    fetched = order_row(OrderStatus="Canceled")  # what read("order", id) brings back
+    assert adapter.resource_refs("ORDER_CHANGE", fetched) == []
+    _, order = entities_of(adapter.normalize("ORDER_CHANGE", fetched, CONTEXT))
+    assert order.cancelled_at == order.updated_at and order.total.amount == Decimal("41.97")
+    assert adapter.resource_refs("getOrders", notification()) == []
     change = order_change(notification())
     assert (change.order_id, change.status, change.reason) == ("113-5550001-0000042", "Canceled", "Order Canceled")
     assert change.changed_at == datetime(2025, 11, 4, 7, 0, 0, 500000, tzinfo=UTC)
@@ -258,8 +266,9 @@ def test_order_change_is_read_but_builds_no_order_version(adapter: AmazonSpAdapt
     ],
 )
 def test_bad_order_change_names_the_field(adapter: AmazonSpAdapter, payload: Any, field: str) -> None:
-    with pytest.raises(NormalizationError, match=rf"^{field}\b"):
+    with pytest.raises(NormalizationError, match=rf"^{field}\b") as raised:
         adapter.normalize("ORDER_CHANGE", payload, CONTEXT)
+    assert not isinstance(raised.value, ThinPayload)
 
 
 def test_corpus_order_items_merge_into_their_order(adapter: AmazonSpAdapter) -> None:
@@ -286,9 +295,13 @@ def test_corpus_file(adapter: AmazonSpAdapter, name: str) -> None:
     if name in SKIPPED:
         pytest.skip(f"not an order: {SKIPPED[name]}")
     payload = loads((CORPUS / name).read_bytes())
-    if name in SIGNALS:
-        assert adapter.normalize("ORDER_CHANGE", payload, CONTEXT) == []
-        assert order_change(payload).order_id == "903-8868176-2219830"
+    if name in SIGNALS:  # a thin payload: it names the order to fetch
+        assert adapter.resource_refs("ORDER_CHANGE", payload) == [ResourceRef("order", "903-8868176-2219830")]
+        change = order_change(payload)
+        assert (change.status, change.reason) == ("Unshipped", "Buyer Requested Cancel")
+        assert change.changed_at == datetime(2022, 11, 29, 19, 42, 4, 284000, tzinfo=UTC)
+        with pytest.raises(ThinPayload):
+            adapter.normalize("ORDER_CHANGE", payload, CONTEXT)
         return
     assert name in ORDERS, f"{name}: not classified: add it to ORDERS, SIGNALS or SKIPPED"
     events = adapter.normalize(ORDERS[name], payload, CONTEXT)

@@ -93,6 +93,10 @@ class FakeAmazonSp:
         operation = "getOrderItems" if match["items"] else "getOrder" if match["id"] else "getOrders"
         return self._limited(operation, lambda: self._route(operation, match["id"], dict(request.url.params)))
 
+    def revoke_access_tokens(self) -> None:
+        """Every access token issued so far is refused from now on, as if it had expired early."""
+        self._tokens.clear()
+
     def expire_next_tokens(self) -> None:
         """Every NextToken handed out so far is refused from now on (400), as a stale token would be."""
         self._generation += 1

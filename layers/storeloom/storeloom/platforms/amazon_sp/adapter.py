@@ -4,28 +4,33 @@ Amazon pushes no webhooks to Storeloom, so its "topics" name the shapes a body a
 - ``getOrders``: an Orders v0 order as the poller enqueues it (``OrderItems`` merged in), or a getOrders /
   getOrder answer (``{"payload": {"Orders": [...]}}``, ``{"payload": {...}}``);
 - ``searchOrders``: an Orders 2026-01-01 order, or its ``{"orders": [...]}`` / ``{"order": {...}}`` answer;
-- ``ORDER_CHANGE``: a Notifications API message (from SQS). It is checked and read, but yields no event:
-  see storeloom.platforms.amazon_sp.notification.
+- ``ORDER_CHANGE``: a Notifications API message (from SQS). It names an order but carries no money, so
+  ``resource_refs`` names the order to fetch (``read("order", id)`` on the client) and the fetched order
+  normalizes under this topic; the notification itself raises ThinPayload (see
+  storeloom.platforms.amazon_sp.notification).
 
 Each order gives two events: its marketplace buyer (a customer that is never marketable) and the order.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from storeloom.domain.model import CommerceEvent, Entity, Order
 from storeloom.domain.types import EntityType
 from storeloom.platforms.amazon_sp.mapping import POLLED_TOPIC, OrderFacts, entities, v0_facts
-from storeloom.platforms.amazon_sp.notification import NOTIFICATION_TOPIC, order_change
+from storeloom.platforms.amazon_sp.notification import (
+    NOTIFICATION_TOPIC,
+    ResourceRef,
+    ThinPayload,
+    is_fetched_order,
+    order_change,
+)
 from storeloom.platforms.amazon_sp.search import search_facts
 from storeloom.platforms.envelope import entity_event
 from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
-
-log = logging.getLogger(__name__)
 
 SEARCH_TOPIC = "searchOrders"
 TOPIC_ENTITY: dict[str, EntityType] = {POLLED_TOPIC: "order", SEARCH_TOPIC: "order", NOTIFICATION_TOPIC: "order"}
@@ -77,16 +82,18 @@ class AmazonSpAdapter(MappedAdapter):
     def platform_event_id(self, headers: Mapping[str, str]) -> str | None:
         return None
 
+    def resource_refs(self, topic: str, payload: Any) -> list[ResourceRef]:
+        """What must be fetched before ``payload`` can be normalized: the order an ORDER_CHANGE names."""
+        if topic != NOTIFICATION_TOPIC or is_fetched_order(payload):
+            return []
+        return [ResourceRef("order", order_change(payload).order_id)]
+
     def normalize(self, topic: str, payload: Any, context: NormalizeContext) -> list[CommerceEvent]:
         if topic not in self.topics:
             raise UnsupportedTopic(f"topic: amazon_sp topic {topic!r} is not supported")
-        if topic == NOTIFICATION_TOPIC:
-            change = order_change(payload)
-            log.info(
-                "ORDER_CHANGE carries no order version; the order is re-read by getOrder or the next poll",
-                extra={"order_id": change.order_id, "change_type": change.change_type},
-            )
-            return []
+        refs = self.resource_refs(topic, payload)
+        if refs:
+            raise ThinPayload(topic, refs)
         return self._order_events(payload, context)
 
     def normalize_resource(

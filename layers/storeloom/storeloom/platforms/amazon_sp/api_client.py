@@ -142,9 +142,14 @@ class AmazonSpClient(PollingClient[str]):
         """None: getOrders reports no total."""
         return None
 
+    def read(self, entity: str, entity_id: str) -> dict[str, Any] | None:
+        """One resource a thin payload names (AmazonSpAdapter.resource_refs), in the shape the adapter maps."""
+        if entity != "order":
+            raise ValueError(f"entity: amazon_sp reads orders only, not {entity!r}")
+        return self.order(entity_id)
+
     def order(self, order_id: str) -> dict[str, Any] | None:
-        """One order with its items (``getOrder`` + ``getOrderItems``), as polled; None when unknown (404).
-        What an ORDER_CHANGE notification should be followed by: it names the order but not its money."""
+        """One order with its items (``getOrder`` + ``getOrderItems``), as polled; None when unknown (404)."""
         try:
             order = self._payload(GET_ORDER, f"{ORDERS_PATH}/{quote(order_id, safe='')}", None)
         except ApiError as error:

@@ -4,8 +4,10 @@ OrderChange: which order changed, when, how and to what status.
 It carries no money (no OrderTotal, no item prices) and no buyer, so it cannot build an order version: a
 canonical order needs its total, and a version made up with a zero total would, at the change's own
 moment, tie with or outrank the full version the next poll reads (ingest keeps the first of equal
-versions), leaving the stored order wrong. The notification is therefore a signal: re-read the order
-(``AmazonSpClient.order``) or let the next poll bring it; the adapter emits no event for it.
+versions), leaving the stored order wrong. It is a thin payload, handled as BigCommerce's thin webhooks
+are: ``resource_refs`` names the order, the client's ``read("order", id)`` fetches it (getOrder and
+getOrderItems), and the fetched order normalizes under the same topic. Normalizing the notification
+itself raises ThinPayload, which names what to fetch; the next poll brings the order in any case.
 """
 
 from __future__ import annotations
@@ -13,12 +15,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from storeloom.domain.types import EntityType
 from storeloom.platforms.timeparse import optional_time, required_id, required_time, text
 from storeloom.services.platform_port import NormalizationError
 
 NOTIFICATION_TOPIC = "ORDER_CHANGE"
+
+
+class ResourceRef(NamedTuple):
+    """One resource a thin payload names: its canonical entity type and its platform id."""
+
+    entity: EntityType
+    id: str
+
+
+class ThinPayload(NormalizationError):
+    """A notification that can be normalized only once the resources it names are fetched."""
+
+    def __init__(self, topic: str, refs: list[ResourceRef]) -> None:
+        named = ", ".join(f"{ref.entity} {ref.id}" for ref in refs)
+        super().__init__(f"Payload: {topic} is a thin payload naming {named}; fetch it and normalize the resource")
+        self.refs = refs
+
+
+def is_fetched_order(payload: Any) -> bool:
+    """The order fetched for a notification (a v0 order or getOrder's answer), not the notification."""
+    return isinstance(payload, Mapping) and ("AmazonOrderId" in payload or "payload" in payload)
 
 
 @dataclass(frozen=True)
