@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from storeloom.domain.cursor import Cursor
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.model import Order
 from storeloom.domain.stores import StoreSecrets
@@ -212,6 +213,23 @@ def test_the_window_ends_more_than_two_minutes_before_now() -> None:
     assert first["MarketplaceIds"] == "ATVPDKIKX0DER"
 
 
+def test_without_a_context_clock_the_client_reads_the_real_utc_clock() -> None:
+    clock = VirtualClock(start=datetime.now(UTC))
+    api = FakeAmazonSp(clock=clock)
+    seed_amazon_sp(api.data, 3)
+    context = ClientContext(
+        httpx.Client(transport=httpx.MockTransport(api)), sleep=clock.sleep, monotonic=clock.monotonic
+    )
+    client: AmazonSpClient = DESCRIPTOR.client(KIT.record(BASE), KIT.secrets, context)
+
+    page = client.fetch("orders", SINCE, None, None)
+
+    [listing] = [httpx.URL(url) for url in api.requests if httpx.URL(url).path == ORDERS_PATH]
+    before = parse_utc(listing.params["LastUpdatedBefore"])
+    assert len(page.items) == 3
+    assert abs(before - (datetime.now(UTC) - timedelta(minutes=2, seconds=30))) < timedelta(seconds=5)
+
+
 def test_the_fake_refuses_a_window_ending_less_than_two_minutes_ago_as_amazon_does() -> None:
     store = Store(orders=1)
     store.client.fetch("orders", SINCE, None, None)  # a token to ask with
@@ -285,6 +303,9 @@ def test_ties_across_page_boundaries_are_neither_missed_nor_doubled() -> None:
             by_second.setdefault(truth[order_id], set()).add(number)
     assert any(len(seen_on) > 1 for seen_on in by_second.values())  # some tie really spans a boundary
     assert sorted(store.enqueued_ids()) == sorted(truth)  # each order exactly once
+    checkpoint = store.checkpoints.get("amazon-1", "orders")
+    assert checkpoint is not None and checkpoint.resume is None
+    assert checkpoint.cursor == max((Cursor(moment, order_id) for order_id, moment in truth.items()), key=Cursor.key)
 
     store.clock.advance(60)
     store.sync()  # the next run's overlap reads some again: ingest drops them, nothing is lost
