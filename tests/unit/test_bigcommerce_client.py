@@ -4,7 +4,6 @@ edits during the walk, BigCommerce's own 429 headers, 5xx, live reads, thin-webh
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from storeloom.platforms.bigcommerce.values import bc_time
 from storeloom.platforms.descriptor import ClientContext
 from storeloom.platforms.ratelimit import RateLimiter
 from storeloom.services.platform_port import ApiError, NormalizeContext
+from storeloom.services.polling.health import SubscriptionHealth
 from storeloom.services.polling.sync import SyncReport, SyncRequest, SyncService
 from storeloom_tools.fakes.bigcommerce import FakeBigCommerce
 from storeloom_tools.fakes.bigcommerce_data import ACCESS_TOKEN, STORE_HASH, seed_bigcommerce
@@ -216,8 +216,9 @@ def test_each_listing_asks_with_its_documented_parameters() -> None:
 
     orders, customers, products = (params_of(url) for url in store.api.requests)
     assert orders["sort"] == "date_modified:asc" and orders["include"] == "consignments.line_items"
-    assert orders["limit"] == "250" and orders["page"] == "1" and "min_date_modified" in orders
-    assert customers["sort"] == "date_modified:asc" and "date_modified:min" in customers
+    assert orders["limit"] == "250" and orders["page"] == "1"
+    assert orders["min_date_modified"] == "Tue, 31 Dec 2019 23:59:59 +0000"  # RFC 2822, one second early
+    assert customers["sort"] == "date_modified:asc" and customers["date_modified:min"] == "2019-12-31T23:59:59+00:00"
     assert (products["sort"], products["direction"], products["include"]) == ("date_modified", "asc", "variants,images")
     assert all(url.startswith(f"{API_URL}/") for url in store.api.requests)
 
@@ -357,6 +358,27 @@ def test_hooks_are_created_listed_and_a_deactivated_one_switched_back_on() -> No
     ]
     assert revived == Subscription(created[1].id, "store/order/updated", address, True)
     assert store.api.hooks[created[1].id]["is_active"] is True
-    last = store.api.requests[-1]
-    assert last.endswith(f"/v3/hooks/{created[1].id}")
-    assert json.loads(json.dumps(store.api.hooks[created[1].id]))["destination"] == address
+    assert store.api.requests[-1].endswith(f"/v3/hooks/{created[1].id}")
+
+
+@dataclass
+class RepairLog:
+    repairs: list[str] = field(default_factory=list)
+
+    def record_repairs(self, store_id: str, topics: list[str], now: datetime) -> None:
+        self.repairs += topics
+
+
+def test_subscription_health_creates_the_missing_hooks_and_revives_a_deactivated_one() -> None:
+    store = Store()
+    address = "https://hooks.example/webhooks/bigcommerce/bc-1"
+    health = SubscriptionHealth(RepairLog(), store.clock.now)
+    health.repair("bc-1", store.client, address, DESCRIPTOR.webhook_topics)
+    abandoned = next(hook_id for hook_id, hook in store.api.hooks.items() if hook["scope"] == "store/cart/abandoned")
+    store.api.deactivate(abandoned)  # 48 hours of failed retries later
+
+    report = health.repair("bc-1", store.client, address, DESCRIPTOR.webhook_topics)
+
+    assert report.reactivated == ["store/cart/abandoned"] and report.created == []
+    assert len(store.api.hooks) == len(DESCRIPTOR.webhook_topics)
+    assert all(hook["is_active"] and hook["destination"] == address for hook in store.api.hooks.values())

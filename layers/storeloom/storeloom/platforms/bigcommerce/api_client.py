@@ -4,9 +4,11 @@
 The store's ``api_url`` is its API base, ``https://api.bigcommerce.com/stores/{store_hash}``; the access token
 goes in ``X-Auth-Token``. Listings, in modified-time order, ``limit`` up to 250 and ``page``:
 
-- V2 orders: ``min_date_modified`` (RFC 2822 or ISO 8601), ``sort=date_modified:asc``, a bare list, and
-  204 with an empty body when nothing matches; ``include=consignments.line_items`` brings the line items;
-- V3 customers: ``date_modified:min``, ``sort=date_modified:asc``, pages in ``meta.pagination``;
+- V2 orders: ``min_date_modified`` (RFC 2822 or ISO 8601: sent in RFC 2822, the form V2 itself writes),
+  ``sort=date_modified:asc``, a bare list, and 204 with an empty body when nothing matches;
+  ``include=consignments.line_items`` brings the line items;
+- V3 customers: ``date_modified:min`` (ISO 8601 with its offset, as V3 writes it), ``sort=date_modified:asc``,
+  pages in ``meta.pagination``;
 - V3 catalog products: ``date_modified:min``, ``sort=date_modified&direction=asc``, ``include=variants,images``.
 
 Pages are walked by storeloom.platforms.bigcommerce.walk; rate limits by .limits.
@@ -17,13 +19,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
 
 from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription
-from storeloom.domain.types import format_utc, loads
+from storeloom.domain.types import loads
 from storeloom.platforms.bigcommerce.values import bc_time
 from storeloom.platforms.bigcommerce.walk import Walk
 from storeloom.platforms.http import ApiTransport, PollingClient
@@ -79,6 +82,12 @@ WEBHOOK_TOPICS = (
 )
 
 
+def since_text(listing: Listing, moment: datetime) -> str:
+    """A whole-second UTC moment as the listing's API writes its own dates."""
+    utc = moment.astimezone(UTC).replace(microsecond=0)
+    return utc.isoformat() if listing.v3 else format_datetime(utc)
+
+
 def position_of(row: dict[str, Any]) -> Cursor:
     return Cursor(bc_time(row["date_modified"], "date_modified"), str(row["id"]))
 
@@ -114,7 +123,7 @@ class BigCommerceClient(PollingClient[Listing]):
 
     def count(self, entity: str, since: datetime) -> int | None:
         listing = self.resource(entity)
-        params = {listing.since: format_utc(since, timespec="seconds")}
+        params = {listing.since: since_text(listing, since)}
         if not listing.v3:
             count: int = self._get(f"{listing.path}/count", params).json()["count"]
             return count
@@ -165,7 +174,7 @@ class BigCommerceClient(PollingClient[Listing]):
         return _subscription(self._send("PUT", f"v3/hooks/{subscription.id}", {"is_active": True}).json()["data"])
 
     def _page(self, listing: Listing, walk: Walk) -> tuple[list[dict[str, Any]], bool, int | None]:
-        since = format_utc(walk.query_from(), timespec="seconds")
+        since = since_text(listing, walk.query_from())
         params = {**listing.params, listing.since: since, "limit": self.page_size, "page": walk.page}
         response = self._get(listing.path, params)
         if not listing.v3:
