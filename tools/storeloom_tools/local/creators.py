@@ -117,7 +117,8 @@ def _record_sqs_sources(p: Provisioner, logical_id: str, props: dict[str, Any]) 
         queue_arn = p.resolver.resolve(event["Properties"]["Queue"])
         queue_url = p.client("sqs").get_queue_url(QueueName=queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         batch = int(event["Properties"].get("BatchSize", 10))
-        p.stack.sqs_sources.append(SqsEventSource(logical_id, queue_url, batch))
+        window = float(event["Properties"].get("MaximumBatchingWindowInSeconds", 0))
+        p.stack.sqs_sources.append(SqsEventSource(logical_id, queue_url, batch, window))
 
 
 def create_state_machine(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:

@@ -17,10 +17,18 @@ logger = logging.getLogger(__name__)
 # Lambda would wait out the queue's visibility timeout before a retry; locally a failed message comes
 # back after this many seconds, so retries and dead-lettering show up within a demo.
 LOCAL_RETRY_DELAY_SECONDS = 1
+# Lambda gathers a batch for up to the source's MaximumBatchingWindowInSeconds; locally for at most this
+# long, so a demo's single webhook is not held a whole second, while a busy queue still fills its batches.
+LOCAL_MAX_BATCHING_WINDOW_SECONDS = 0.25
 
 
 class SqsPoller:
-    """Receives from every SQS event source in the template and calls the function with Lambda's event."""
+    """Receives from every SQS event source in the template and calls the function with Lambda's event.
+
+    ``pump`` is Lambda's poller for one source, run on its own thread: it long-polls, gathers a batch for up
+    to the source's batching window (MaximumBatchingWindowInSeconds), invokes, then deletes the successes
+    in one call, as the event source mapping does. ``poll_once`` is one round over all sources, for tests.
+    """
 
     def __init__(
         self,
@@ -40,19 +48,50 @@ class SqsPoller:
         """One receive per source; returns how many messages were handed to functions."""
         return sum(self._poll_source(source) for source in self._sources)
 
+    @property
+    def sources(self) -> list[SqsEventSource]:
+        return list(self._sources)
+
+    def pump(self, source: SqsEventSource, stopping: threading.Event) -> None:
+        """Deliver ``source``'s messages until ``stopping`` is set."""
+        while not stopping.is_set():
+            messages = self._gather(source, stopping)
+            if messages:
+                self._handle(source, messages)
+
+    def _gather(self, source: SqsEventSource, stopping: threading.Event) -> list[dict[str, Any]]:
+        limit = min(source.batch_size, 10)
+        messages = self._receive(source, limit, wait_seconds=1)
+        deadline = time.monotonic() + min(source.batching_window, LOCAL_MAX_BATCHING_WINDOW_SECONDS)
+        while messages and len(messages) < limit and time.monotonic() < deadline and not stopping.is_set():
+            more = self._receive(source, limit - len(messages), wait_seconds=0)
+            if not more:
+                stopping.wait(0.05)
+            messages.extend(more)
+        return messages
+
+    def _receive(self, source: SqsEventSource, limit: int, wait_seconds: int) -> list[dict[str, Any]]:
+        received: list[dict[str, Any]] = self._sqs.receive_message(
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=limit,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        return received
+
     def is_idle(self) -> bool:
         with self._lock:
             return self._busy == 0
 
     def _poll_source(self, source: SqsEventSource) -> int:
-        messages = self._sqs.receive_message(
-            QueueUrl=source.queue_url,
-            MaxNumberOfMessages=min(source.batch_size, 10),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        messages = self._receive(source, min(source.batch_size, 10), wait_seconds=0)
         if not messages:
             return 0
+        self._handle(source, messages)
+        return len(messages)
+
+    def _handle(self, source: SqsEventSource, messages: list[dict[str, Any]]) -> None:
         with self._lock:
             self._busy += 1
         try:
@@ -60,7 +99,6 @@ class SqsPoller:
         finally:
             with self._lock:
                 self._busy -= 1
-        return len(messages)
 
     def _deliver(self, source: SqsEventSource, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [sqs_record(source, message) for message in messages]}
@@ -70,15 +108,17 @@ class SqsPoller:
         except Exception:
             logger.exception("handler %s raised; the whole batch will be retried", source.function)
             failed = {message["MessageId"] for message in messages}
-        for message in messages:
-            if message["MessageId"] in failed:
-                self._sqs.change_message_visibility(
-                    QueueUrl=source.queue_url,
-                    ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=self._retry_delay,
-                )
-            else:
-                self._sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        retried = [m for m in messages if m["MessageId"] in failed]
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if retried:
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": self._retry_delay}
+                for i, m in enumerate(retried)
+            ]
+            self._sqs.change_message_visibility_batch(QueueUrl=source.queue_url, Entries=entries)
+        if done:
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+            self._sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=entries)
 
     def pending(self) -> int:
         """Messages visible or in flight across all source queues."""

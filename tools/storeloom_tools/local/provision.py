@@ -36,6 +36,8 @@ class SqsEventSource:
     function: str
     queue_url: str
     batch_size: int
+    # MaximumBatchingWindowInSeconds: how long Lambda gathers messages before it invokes with fewer.
+    batching_window: float = 0.0
 
 
 @dataclass

@@ -88,7 +88,8 @@ class LocalStack:
         self.ticker.prime()
         self._serve_function_url()
         if background:
-            self._spawn(self._pump_queues)
+            for source in self.sqs.sources:
+                self._spawn(lambda source=source: self._survive_loop(lambda: self.sqs.pump(source, self._stopping)))
             self._spawn(self._tick_schedules)
         return self
 
@@ -164,10 +165,11 @@ class LocalStack:
         if joins:
             self._threads.append(thread)
 
-    def _pump_queues(self) -> None:
+    def _survive_loop(self, work: Any) -> None:
+        """Run ``work`` again after a failure (moto busy, or stopping under it) until the stack stops."""
         while not self._stopping.is_set():
-            if self._survive(self.sqs.poll_once) == 0:
-                self._stopping.wait(0.05)
+            self._survive(work)
+            self._stopping.wait(0.05)
 
     def _tick_schedules(self) -> None:
         while not self._stopping.wait(1.0):
