@@ -34,7 +34,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -58,9 +58,9 @@ from storeloom_tools.fakes.catalog import FakeStoreData, Row
 from storeloom_tools.fakes.clock import VirtualClock
 from storeloom_tools.fakes.faults import Faults
 from storeloom_tools.fakes.shopify import FakeShopify
+from storeloom_tools.fakes.shopify_data import FIRST_ID, stamp
 from storeloom_tools.fakes.shopify_data import customer as seed_customer
 from storeloom_tools.fakes.shopify_data import order as seed_order
-from storeloom_tools.fakes.shopify_data import stamp
 
 MAX_COST = 1000
 MUTATION_COST = 10
@@ -435,6 +435,7 @@ class FakeShopifyGraphql:
     operations: list[dict[str, Any]] = field(default_factory=list)
     jobs: dict[int, BulkJob] = field(default_factory=dict)
     ranges: list[str] = field(default_factory=list)
+    served_bytes: int = 0
     throttled: int = 0
     peak_used: float = 0.0
     fail_next_bulk: bool = False
@@ -485,7 +486,9 @@ class FakeShopifyGraphql:
         mutation = operation.operation == OperationType.MUTATION
         requested = MUTATION_COST if mutation else requested_cost(operation.selection_set, variables)
         name = operation.name.value if operation.name else ""
-        self.operations.append({"name": name, "variables": variables, "requested": requested})
+        self.operations.append(
+            {"name": name, "variables": variables, "requested": requested, "document": body["query"]}
+        )
         if requested > MAX_COST:
             message = f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_COST})."
             return _errors(message, "MAX_COST_EXCEEDED")
@@ -541,9 +544,6 @@ class FakeShopifyGraphql:
         """The REST rows a bulk job's root connection lists, in its sort order."""
         arguments = _arguments(job.root, {})
         entity = _ROOTS[job.root.name.value]
-        if entity == "orders" and self.synthetic_orders:
-            yield from synthetic_orders(self.synthetic_orders, self.data.clock())
-            return
         wanted = matcher(arguments.get("query"))
         rows = [row for row in self.data.all(entity) if wanted(row)]
         yield from sorted(rows, key=_sort_key(arguments.get("sortKey")))
@@ -557,11 +557,27 @@ class FakeShopifyGraphql:
         headers = {"Content-Type": "application/jsonl"}
         if skip:
             headers["Content-Range"] = f"bytes {skip}-*/*"
-        return httpx.Response(206 if skip else 200, content=_skipped(self._lines(job), skip), headers=headers)
+        return httpx.Response(
+            206 if skip else 200, content=self._counted(_skipped(self._lines(job), skip)), headers=headers
+        )
+
+    def _counted(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.served_bytes += len(chunk)
+            yield chunk
+
+    def _synthetic(self, job: BulkJob) -> bool:
+        return self.synthetic_orders > 0 and job.root.name.value == "orders"
+
+    def has_results(self, job: BulkJob) -> bool:
+        return self._synthetic(job) or next(iter(self.bulk_parents(job)), None) is not None
 
     def _lines(self, job: BulkJob) -> Iterator[bytes]:
         selection = _node_selection(job.root)
         entity = _ROOTS[job.root.name.value]
+        if self._synthetic(job):
+            yield from self._synthetic_lines(selection)
+            return
         later: list[bytes] = []
         for row in self.bulk_parents(job):
             node = _Run(self, {}, None).select(selection, NODES[entity](row))
@@ -573,6 +589,28 @@ class FakeShopifyGraphql:
             else:
                 later.extend(lines)  # ungrouped: the children come after every parent
         yield from later
+
+    def _synthetic_lines(self, selection: SelectionSetNode | None) -> Iterator[bytes]:
+        """``synthetic_orders`` orders one second apart, oldest first, made one at a time and never stored: one
+        generated order is served through the query's selection, and its lines are the template the others
+        are written from, with their own ids, names and times (so the reader, not the fake, is what is timed)."""
+        sample = seed_order(1, seed_customer(1), random.Random(7))
+        stamp(sample, self.data.clock())
+        parent, children = _split(_Run(self, {}, None).select(selection, order_node(sample)))
+        marks = {"id": "@ID@", "name": "@NAME@", "createdAt": "@T@", "updatedAt": "@T@", "processedAt": "@T@"}
+        head = _jsonl_line({key: marks.get(key, value) for key, value in parent.items()}).decode()
+        tails = [_jsonl_line({**c, "id": f"@ID@-{i}", "__parentId": "@ID@"}).decode() for i, c in enumerate(children)]
+        start = self.data.clock() - timedelta(seconds=self.synthetic_orders)
+        for n in range(1, self.synthetic_orders + 1):
+            order_id = gid("Order", FIRST_ID + n)
+            moment = format_utc(start + timedelta(seconds=n), timespec="seconds")
+            yield head.replace("@ID@", order_id).replace("@NAME@", f"#{1000 + n}").replace("@T@", moment).encode()
+            for tail in tails:
+                yield (
+                    tail.replace("@ID@", order_id)
+                    .replace("gid://shopify/Order/", "gid://shopify/LineItem/", 1)
+                    .encode()
+                )
 
 
 def _jsonl_line(value: dict[str, Any]) -> bytes:
@@ -598,17 +636,6 @@ def _skipped(lines: Iterator[bytes], skip: int) -> Iterator[bytes]:
             continue
         yield line[skip:]
         skip = 0
-
-
-def synthetic_orders(count: int, end: datetime) -> Iterator[Row]:
-    """``count`` generated orders, one second apart, oldest first; made one at a time, never stored."""
-    rng = random.Random(count)
-    customers = [seed_customer(n) for n in range(1, 51)]
-    start = end.timestamp() - count
-    for n in range(1, count + 1):
-        row = seed_order(n, customers[n % len(customers)], rng)
-        stamp(row, datetime.fromtimestamp(start + n, tz=end.tzinfo))
-        yield row
 
 
 class _Run:
@@ -753,7 +780,8 @@ class _Run:
             "errorCode": "INTERNAL_SERVER_ERROR" if job.status == "FAILED" else None,
             "objectCount": "0",
             "rootObjectCount": "0",
-            "url": f"{where}/bulk-results/{job.number}.jsonl" if done else None,
+            # Shopify gives no url when the operation matched nothing.
+            "url": f"{where}/bulk-results/{job.number}.jsonl" if done and self.fake.has_results(job) else None,
             "partialDataUrl": None,
             "type": "QUERY",
         }

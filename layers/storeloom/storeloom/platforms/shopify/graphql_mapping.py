@@ -54,15 +54,13 @@ def gid(kind: str, legacy: str) -> str:
 
 
 def rest_amount(amount: Any) -> Any:
-    """``"10.0"`` -> ``"10.00"``; more decimals are kept, and what is no decimal is left for the adapter."""
+    """``"10.0"`` -> ``"10.00"``; more decimals are kept, and what is no plain decimal is left for the adapter
+    to refuse. Text only: the amount is parsed once, by the adapter."""
     if not isinstance(amount, str):
         return amount
-    try:
-        value = parse_amount(amount)
-    except ValueError:
-        return amount
-    exponent = value.as_tuple().exponent
-    return f"{value:.2f}" if isinstance(exponent, int) and exponent > -2 else amount
+    whole, _, fraction = amount.partition(".")
+    plain = whole.lstrip("-").isdigit() and (fraction.isdigit() or not fraction)
+    return f"{whole}.{fraction.ljust(2, '0')}" if plain and len(fraction) < 2 else amount
 
 
 def _shop_money(node: Node, field: str) -> Mapping[str, Any]:
