@@ -19,8 +19,14 @@ from storeloom.domain.model import CommerceEvent, Customer, Order, idempotency_k
 from storeloom.domain.types import loads
 from storeloom.platforms.amazon_sp import DESCRIPTOR, AmazonSpAdapter
 from storeloom.platforms.amazon_sp.mapping import MARKETPLACE_BUYER, customer_id_for
-from storeloom.platforms.amazon_sp.notification import ResourceRef, ThinPayload, order_change
-from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
+from storeloom.platforms.amazon_sp.notification import order_change
+from storeloom.services.platform_port import (
+    NormalizationError,
+    NormalizeContext,
+    ResourceRef,
+    ThinPayload,
+    UnsupportedTopic,
+)
 from tests.unit.contract_checks import assert_contract
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "amazon_sp_api"

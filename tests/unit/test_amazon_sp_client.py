@@ -174,7 +174,7 @@ def test_a_revoked_refresh_token_is_a_clear_error_that_repeats_no_secret() -> No
 
 
 def test_wrong_client_credentials_are_named_without_the_secret() -> None:
-    store = Store(secrets=StoreSecrets(webhook_secrets=(REFRESH_TOKEN,), api_key=CLIENT_ID, api_secret="wrong-secret"))
+    store = Store(secrets=StoreSecrets(refresh_token=REFRESH_TOKEN, api_key=CLIENT_ID, api_secret="wrong-secret"))
 
     with pytest.raises(ApiError, match="invalid_client") as raised:
         store.client.fetch("orders", SINCE, None, None)

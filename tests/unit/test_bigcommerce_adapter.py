@@ -14,8 +14,14 @@ import pytest
 from storeloom.domain.model import Cart, Customer, Order, Product, idempotency_key
 from storeloom.domain.types import loads
 from storeloom.platforms.bigcommerce import DESCRIPTOR, BigCommerceAdapter
-from storeloom.platforms.bigcommerce.adapter import ROUTES, ResourceRef, ThinPayload
-from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
+from storeloom.platforms.bigcommerce.adapter import ROUTES
+from storeloom.services.platform_port import (
+    NormalizationError,
+    NormalizeContext,
+    ResourceRef,
+    ThinPayload,
+    UnsupportedTopic,
+)
 from tests.unit.contract_checks import assert_contract
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "bigcommerce"

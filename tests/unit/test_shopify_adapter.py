@@ -32,7 +32,7 @@ def adapter() -> ShopifyAdapter:
 def test_is_a_platform_adapter_from_the_registry() -> None:
     found: PlatformAdapter = get_adapter("shopify")
     assert isinstance(found, ShopifyAdapter)
-    assert set(SUPPORTED_PLATFORMS) == {"shopify", "woocommerce"}
+    assert set(SUPPORTED_PLATFORMS) == {"shopify", "woocommerce", "magento2", "bigcommerce", "amazon_sp"}
     with pytest.raises(UnknownPlatform, match="platform: 'etsy'"):
         get_adapter("etsy")
 

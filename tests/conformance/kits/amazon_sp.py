@@ -25,7 +25,7 @@ from storeloom_tools.fakes.clock import VirtualClock
 from tests.conformance.kit import FakeApi, PlatformKit
 
 # The refresh token sits in the first webhook secret until StoreSecrets has a field for it.
-SECRETS = StoreSecrets(webhook_secrets=(REFRESH_TOKEN,), api_key=CLIENT_ID, api_secret=CLIENT_SECRET)
+SECRETS = StoreSecrets(refresh_token=REFRESH_TOKEN, api_key=CLIENT_ID, api_secret=CLIENT_SECRET)
 
 
 def make_api(clock: VirtualClock) -> FakeAmazonSp:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -33,11 +34,15 @@ class ClientContext:
     monotonic: Callable[[], float] = time.monotonic
     attempts: int = 8
     page_size: int | None = None
+    # Wall-clock time, for platforms whose requests name a moment (Amazon's LastUpdatedBefore).
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def limiter(self, capacity: float, leak_per_second: float) -> RateLimiter:
         return RateLimiter(capacity, leak_per_second, self.share, monotonic=self.monotonic, sleep=self.sleep)
 
-    def transport(self, capacity: float, leak_per_second: float, read_headers: HeaderReader | None = None) -> ApiTransport:
+    def transport(
+        self, capacity: float, leak_per_second: float, read_headers: HeaderReader | None = None
+    ) -> ApiTransport:
         """A transport over a new limiter; ``read_headers`` feeds the platform's rate-limit signals into it."""
         limiter = self.limiter(capacity, leak_per_second)
         return ApiTransport(self.http, limiter, read_headers, attempts=self.attempts, sleep=self.sleep)

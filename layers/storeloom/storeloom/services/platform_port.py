@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from storeloom.domain.model import CommerceEvent
 from storeloom.domain.privacy import ComplianceRequest
-from storeloom.domain.types import Source
+from storeloom.domain.types import EntityType, Source
 
 
 class NormalizationError(ValueError):
@@ -18,6 +18,32 @@ class NormalizationError(ValueError):
 
 class UnsupportedTopic(NormalizationError):
     """A topic this adapter does not map."""
+
+
+class ResourceRef(NamedTuple):
+    """One resource a thin payload names: its canonical entity type and its platform id."""
+
+    entity: EntityType
+    id: str
+
+
+class ThinPayload(NormalizationError):
+    """A payload that names resources rather than carrying them (BigCommerce webhooks, Amazon's
+    ORDER_CHANGE): the ingest worker fetches each from the platform API and normalizes what it reads."""
+
+    def __init__(self, topic: str, refs: list[ResourceRef], field: str = "data") -> None:
+        named = ", ".join(f"{ref.entity} {ref.id}" for ref in refs)
+        super().__init__(f"{field}: {topic} is a thin payload naming {named}; fetch it and normalize the resource")
+        self.topic = topic
+        self.refs = refs
+
+
+class ResourceReader(Protocol):
+    """A store's platform API, as the ingest worker reads the resources a thin payload names."""
+
+    def read(self, entity: str, entity_id: str) -> dict[str, Any] | None:
+        """The full resource (the shape the adapter normalizes), or None when it no longer exists."""
+        ...
 
 
 @dataclass(frozen=True)

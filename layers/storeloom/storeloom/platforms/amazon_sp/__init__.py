@@ -6,8 +6,6 @@ customer this platform yields is a ``marketplace_buyer`` with both consents ``un
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.platforms.amazon_sp import api_client
 from storeloom.platforms.amazon_sp.adapter import AmazonSpAdapter
@@ -22,7 +20,7 @@ def credentials_of(store: StoreRecord, secrets: StoreSecrets) -> LwaCredentials:
     """The app's LWA client id and secret are the store's ``api_key`` and ``api_secret``. StoreSecrets has no
     refresh-token field yet: a ``refresh_token`` attribute is used once it has one, until then the first
     webhook secret (Amazon sends no webhooks, so the slot is otherwise unused)."""
-    refresh = getattr(secrets, "refresh_token", None) or next(iter(secrets.webhook_secrets), "")
+    refresh = secrets.refresh_token or ""
     token_url = store.extra.get("lwa_token_url") or DEFAULT_TOKEN_URL
     return LwaCredentials(secrets.api_key or "", secrets.api_secret or "", refresh, token_url)
 
@@ -37,7 +35,7 @@ def amazon_sp_client(store: StoreRecord, secrets: StoreSecrets, context: ClientC
     }
     marketplaces = [part.strip() for part in store.extra.get("marketplace_ids", "").split(",") if part.strip()]
     # ClientContext has no wall clock yet; LastUpdatedBefore is read against one when it does.
-    clock = getattr(context, "clock", None) or (lambda: datetime.now(UTC))
+    clock = context.clock
     page_size = context.page_size or api_client.MAX_RESULTS
     return api_client.AmazonSpClient(store.api_url, marketplaces, auth, transports, page_size, clock)
 

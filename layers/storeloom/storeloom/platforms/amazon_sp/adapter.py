@@ -22,15 +22,19 @@ from storeloom.domain.types import EntityType
 from storeloom.platforms.amazon_sp.mapping import POLLED_TOPIC, OrderFacts, entities, v0_facts
 from storeloom.platforms.amazon_sp.notification import (
     NOTIFICATION_TOPIC,
-    ResourceRef,
-    ThinPayload,
     is_fetched_order,
     order_change,
 )
 from storeloom.platforms.amazon_sp.search import search_facts
 from storeloom.platforms.envelope import entity_event
 from storeloom.platforms.mapped import MappedAdapter, Mapper
-from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
+from storeloom.services.platform_port import (
+    NormalizationError,
+    NormalizeContext,
+    ResourceRef,
+    ThinPayload,
+    UnsupportedTopic,
+)
 
 SEARCH_TOPIC = "searchOrders"
 TOPIC_ENTITY: dict[str, EntityType] = {POLLED_TOPIC: "order", SEARCH_TOPIC: "order", NOTIFICATION_TOPIC: "order"}
@@ -93,7 +97,7 @@ class AmazonSpAdapter(MappedAdapter):
             raise UnsupportedTopic(f"topic: amazon_sp topic {topic!r} is not supported")
         refs = self.resource_refs(topic, payload)
         if refs:
-            raise ThinPayload(topic, refs)
+            raise ThinPayload(topic, refs, field="Payload")
         return self._order_events(payload, context)
 
     def normalize_resource(

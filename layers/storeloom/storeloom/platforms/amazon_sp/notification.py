@@ -15,29 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from storeloom.domain.types import EntityType
 from storeloom.platforms.timeparse import optional_time, required_id, required_time, text
 from storeloom.services.platform_port import NormalizationError
 
 NOTIFICATION_TOPIC = "ORDER_CHANGE"
-
-
-class ResourceRef(NamedTuple):
-    """One resource a thin payload names: its canonical entity type and its platform id."""
-
-    entity: EntityType
-    id: str
-
-
-class ThinPayload(NormalizationError):
-    """A notification that can be normalized only once the resources it names are fetched."""
-
-    def __init__(self, topic: str, refs: list[ResourceRef]) -> None:
-        named = ", ".join(f"{ref.entity} {ref.id}" for ref in refs)
-        super().__init__(f"Payload: {topic} is a thin payload naming {named}; fetch it and normalize the resource")
-        self.refs = refs
 
 
 def is_fetched_order(payload: Any) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from storeloom.domain.model import CommerceEvent
 from storeloom.domain.types import Action, EntityType
@@ -31,23 +31,13 @@ from storeloom.platforms.bigcommerce.values import epoch_time
 from storeloom.platforms.envelope import deleted_event, entity_event
 from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.timeparse import optional_id
-from storeloom.services.platform_port import NormalizationError, NormalizeContext, UnsupportedTopic
-
-
-class ResourceRef(NamedTuple):
-    """One resource a thin webhook names: its canonical entity type and its platform id."""
-
-    entity: EntityType
-    id: str
-
-
-class ThinPayload(NormalizationError):
-    """A thin webhook body, normalizable only once the resources it names are fetched."""
-
-    def __init__(self, topic: str, refs: list[ResourceRef]) -> None:
-        named = ", ".join(f"{ref.entity} {ref.id}" for ref in refs)
-        super().__init__(f"data: {topic} is a thin payload naming {named}; fetch it and normalize the resource")
-        self.refs = refs
+from storeloom.services.platform_port import (
+    NormalizationError,
+    NormalizeContext,
+    ResourceRef,
+    ThinPayload,
+    UnsupportedTopic,
+)
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,8 @@ def oauth_credentials(secrets: StoreSecrets) -> OAuthCredentials:
     """The consumer key and secret are read from the secret's ``consumer_key`` and ``consumer_secret``
     (fields StoreSecrets is to gain); the access token pair from ``api_key`` and ``api_secret``."""
     values = {
-        "consumer_key": getattr(secrets, "consumer_key", None),
-        "consumer_secret": getattr(secrets, "consumer_secret", None),
+        "consumer_key": secrets.consumer_key,
+        "consumer_secret": secrets.consumer_secret,
         "api_key": secrets.api_key,
         "api_secret": secrets.api_secret,
     }
