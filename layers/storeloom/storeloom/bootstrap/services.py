@@ -40,13 +40,20 @@ def ingest_service(runtime: Runtime) -> IngestService:
     from storeloom.adapters.bus import EventBridgePublisher
     from storeloom.adapters.ledger import DynamoIngestLedger
     from storeloom.adapters.queues import SqsQueue
+    from storeloom.platforms.readers import StoreReaders
     from storeloom.platforms.registry import get_adapter
     from storeloom.services.ingest.service import IngestService
 
     settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
     compliance_url = settings.compliance_queue_url
+    readers = (
+        StoreReaders(store_registry(runtime), secrets_vault(runtime), platform_catalog(runtime, 10.0, attempts=3))
+        if settings.stores_table
+        else None
+    )
     return IngestService(
         compliance=SqsQueue(compliance_url, runtime.aws.client("sqs")) if compliance_url else None,
+        readers=readers,
         writer=DynamoIngestLedger(
             settings.require("ledger_table"),
             settings.require("entities_table"),

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 
+from storeloom.platforms.bigcommerce import signature as bigcommerce
 from storeloom.services.ingest.receiver import WebhookScheme, host_of
 
 SignatureCheck = Callable[[bytes, Mapping[str, str], str], bool]
@@ -44,6 +45,7 @@ def sign(body: bytes, secret: str) -> str:
 SIGNATURE_CHECKS: dict[str, SignatureCheck] = {
     "shopify": verify_shopify,
     "woocommerce": verify_woocommerce,
+    "bigcommerce": bigcommerce.verify,
 }
 
 
@@ -104,4 +106,5 @@ def webhook_schemes() -> dict[str, WebhookScheme]:
             tenant=_woocommerce_site,
             own_host=host_of,
         ),
+        "bigcommerce": bigcommerce.webhook_scheme(),
     }

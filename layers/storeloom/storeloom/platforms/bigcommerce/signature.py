@@ -24,7 +24,6 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import fields
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -119,20 +118,16 @@ def store_hash_of_url(api_url: str) -> str | None:
 
 
 def webhook_scheme(now: Clock = time.time) -> WebhookScheme:
-    """The receiver's view of BigCommerce.
-
-    The topic and the store live in the body. Until WebhookScheme has the two body fields (``BODY_FIELDS``,
-    proposed to the receiver), the scheme names ``topic_header`` only as a fallback no BigCommerce delivery
-    carries; once it has them, they are filled in here."""
-    body_fields: dict[str, Any] = {"topic_from_body": topic_of, "tenant_from_body": store_hash_of}
-    known = {field.name for field in fields(WebhookScheme)}
+    """The receiver's view of BigCommerce: the topic (``scope``) and the store (``producer``) live in the
+    signed body, so ``topic_header`` names a header no BigCommerce delivery carries."""
     return WebhookScheme(
         verifier(now),
         "x-bigcommerce-topic",
         event_id,
         ID_HEADER,
         own_host=store_hash_of_url,
-        **{name: value for name, value in body_fields.items() if name in known},
+        topic_from_body=topic_of,
+        tenant_from_body=store_hash_of,
     )
 
 

@@ -58,6 +58,9 @@ class WebhookScheme:
     tenant: Callable[[Mapping[str, str]], str | None] = lambda _headers: None
     # The host a store's own API URL has when it is the shop's identity (Shopify: *.myshopify.com).
     own_host: Callable[[str], str | None] = lambda _api_url: None
+    # Platforms that name the topic and the shop in the signed body (BigCommerce's scope and producer).
+    topic_from_body: Callable[[bytes], str | None] | None = None
+    tenant_from_body: Callable[[bytes], str | None] | None = None
 
 
 class WebhookRejected(Exception):
@@ -116,12 +119,15 @@ class WebhookReceiver:
         secrets = self.secrets.read(store.secret_arn).webhook_secrets
         if not any(scheme.verify(body, headers, secret) for secret in secrets):
             raise WebhookRejected(401, "bad_signature", "signature missing or does not match the body")
-        _check_tenant(scheme, store, headers)
-        topic = headers.get(scheme.topic_header)
+        if scheme.topic_from_body:
+            _check_json(body)  # the topic and the shop are read from it
+        _check_tenant(scheme, store, headers, body)
+        where = "the body's topic field" if scheme.topic_from_body else f"header {scheme.topic_header}"
+        topic = scheme.topic_from_body(body) if scheme.topic_from_body else headers.get(scheme.topic_header)
         if not topic:
-            raise WebhookRejected(400, "missing_topic", f"header {scheme.topic_header} is required", True)
+            raise WebhookRejected(400, "missing_topic", f"{where} is required", True)
         if not _TOPIC.match(topic):
-            raise WebhookRejected(400, "bad_topic", f"header {scheme.topic_header} is not a topic name", True)
+            raise WebhookRejected(400, "bad_topic", f"{where} is not a topic name", True)
         _check_json(body)
         return scheme, topic
 
@@ -177,10 +183,10 @@ class WebhookReceiver:
         return self.archive.write(key, body, metadata)
 
 
-def _check_tenant(scheme: WebhookScheme, store: StoreRecord, headers: Mapping[str, str]) -> None:
+def _check_tenant(scheme: WebhookScheme, store: StoreRecord, headers: Mapping[str, str], body: bytes) -> None:
     """Stores of one public app share its secret, so the signature alone does not say which shop a
     delivery is for: where the delivery names its shop and the store's own domain is known, they must match."""
-    named = scheme.tenant(headers)
+    named = scheme.tenant(headers) or (scheme.tenant_from_body(body) if scheme.tenant_from_body else None)
     own = store.extra.get("shop_domain") or scheme.own_host(store.api_url)
     if named and own and named.lower() != own.lower():
         raise WebhookRejected(401, "wrong_tenant", "the delivery names another shop than the store in the URL")

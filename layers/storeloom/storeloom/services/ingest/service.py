@@ -48,10 +48,19 @@ from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.model import CommerceEvent
 from storeloom.domain.types import loads
 from storeloom.services.ingest.ports import ComplianceQueue, DoneMark, EventPublisher, IngestWriter, RawArchive
-from storeloom.services.platform_port import ComplianceAdapter, NormalizeContext, PlatformAdapter
+from storeloom.services.platform_port import (
+    ApiError,
+    ComplianceAdapter,
+    NormalizeContext,
+    PlatformAdapter,
+    ResourceReader,
+    ThinPayload,
+)
 
 EventOutcome = Literal["applied", "stale", "duplicate", "in_progress"]
 AdapterLookup = Callable[[str], PlatformAdapter]
+# (platform, store id) -> the store's platform API, for payloads that only name their resources.
+ReaderLookup = Callable[[str, str], ResourceReader]
 
 
 class MessageRejected(Exception):
@@ -88,6 +97,7 @@ class IngestService:
     adapters: AdapterLookup
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     compliance: ComplianceQueue | None = None
+    readers: ReaderLookup | None = None
 
     def stage(
         self, message_id: str, message: IngestMessage, diverted: dict[str, str] | None = None
@@ -103,7 +113,9 @@ class IngestService:
             if is_placeholder(payload):
                 _note(diverted, message_id, "redacted")
                 return []
-            events = normalize_payload(message, payload, self.adapters)
+            events = self._normalize_fetching(message, payload)
+        except ApiError as error:
+            raise MessageRejected(f"reading the resource from the platform API failed: {error}") from error
         except (ValueError, KeyError, TypeError) as error:
             raise MessageRejected(f"normalization failed: {error}".splitlines()[0]) from error
         results = [EventResult(message_id, event, self._claim_and_store(event)) for event in events]
@@ -143,6 +155,18 @@ class IngestService:
             return set(self.publisher.publish(events)), reason
         except Exception as error:
             return {event.event_id for event in events}, f"{reason}: {_first_line(error)}"
+
+    def _normalize_fetching(self, message: IngestMessage, payload: object) -> list[CommerceEvent]:
+        """Normalize; a thin payload's resources are read from the store's API first (on this side of the
+        queue, never in the receiver, so the platform's delivery is answered at once)."""
+        try:
+            return normalize_payload(message, payload, self.adapters)
+        except ThinPayload as thin:
+            if self.readers is None:
+                raise
+            reader = self.readers(message.platform, message.store_id)
+            rows = [row for ref in thin.refs if (row := reader.read(ref.entity, ref.id)) is not None]
+            return [event for row in rows for event in normalize_payload(message, row, self.adapters)]
 
     def _forward_compliance(self, message: IngestMessage) -> None:
         if self.compliance is None:
