@@ -52,7 +52,17 @@ def registered(
 ) -> LocalStack:
     local_stack.record(tmp_path / ".storeloom" / "local.json")
     monkeypatch.chdir(tmp_path)
-    add = ["stores", "add", "--platform", "shopify", "--store-id", STORE, "--api-url", "http://127.0.0.1:9"]
+    add = [
+        "stores",
+        "add",
+        "--platform",
+        "shopify",
+        "--store-id",
+        STORE,
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--skip-check",
+    ]
     assert main([*add, "--shop-domain", SHOP, "--webhook-secret", SECRET]) == 0
     created = deliver(local_stack, "customers/create", (PAYLOADS / "shopify_customers_create.json").read_bytes())
     assert created.status_code == 200

@@ -24,7 +24,17 @@ def test_archive_replay_reads_the_metadata_the_receiver_wrote(
 ) -> None:
     local_stack.record(tmp_path / ".storeloom" / "local.json")
     monkeypatch.chdir(tmp_path)
-    add = ["stores", "add", "--platform", "shopify", "--store-id", "replayed", "--api-url", "http://127.0.0.1:9"]
+    add = [
+        "stores",
+        "add",
+        "--platform",
+        "shopify",
+        "--store-id",
+        "replayed",
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--skip-check",
+    ]
     assert main([*add, "--webhook-secret", "replay-secret"]) == 0
     capsys.readouterr()
     delivery = Delivery("order", "shopify", "replayed", "orders/create", "shopify_orders_create.json")

@@ -70,7 +70,17 @@ def test_backfill_shows_progress_and_resumes_after_a_failure(
 
 
 def test_stores_add_creates_one_schedule_per_entity(stack: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["stores", "add", "--platform", "shopify", "--store-id", "new-shop", "--api-url", "http://127.0.0.1:9"]
+    args = [
+        "stores",
+        "add",
+        "--platform",
+        "shopify",
+        "--store-id",
+        "new-shop",
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--skip-check",
+    ]
     assert main([*args, "--webhook-secret", "s", "--api-key", "k", "--poll-minutes", "5"]) == 0
 
     printed = json.loads(capsys.readouterr().out)

@@ -21,7 +21,17 @@ def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsSta
 
 
 def test_remove_deletes_schedules_record_and_secrets(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
-    add = ["stores", "add", "--platform", "shopify", "--store-id", "leaving", "--api-url", "http://127.0.0.1:9"]
+    add = [
+        "stores",
+        "add",
+        "--platform",
+        "shopify",
+        "--store-id",
+        "leaving",
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--skip-check",
+    ]
     assert main([*add, "--webhook-secret", "s", "--api-key", "k"]) == 0
     created = json.loads(capsys.readouterr().out)["schedules"]
     assert created
@@ -41,7 +51,17 @@ def test_remove_deletes_schedules_record_and_secrets(cli: AwsStack, capsys: pyte
 
 
 def test_location_ids_add_the_inventory_schedule(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
-    add = ["stores", "add", "--platform", "shopify", "--store-id", "stocked", "--api-url", "http://127.0.0.1:9"]
+    add = [
+        "stores",
+        "add",
+        "--platform",
+        "shopify",
+        "--store-id",
+        "stocked",
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--skip-check",
+    ]
     assert main([*add, "--webhook-secret", "s", "--api-key", "k", "--location-ids", "61,62"]) == 0
     assert "poll-stocked-inventory_levels" in json.loads(capsys.readouterr().out)["schedules"]
     assert main([*add, "--webhook-secret", "s", "--location-ids", "main-warehouse"]) == 2

@@ -21,6 +21,11 @@ STORE_ADD = ["stores", "add", "--store-id", "s", "--api-url", "http://x", "--web
         (["stores", "add", "--platform", "shopify", "--store-id", "s", "--api-url", "http://x"], "--webhook-secret"),
         (["stores", "add", "--platform", "shopify", "--store-id", "a b", "--api-url", "http://x"], "--store-id"),
         (["stores", "add", "--platform", "shopify", "--store-id", "s"], "--api-url"),
+        ([*STORE_ADD, "shopify"], "--api-key: a shopify store needs it to read its API (or pass --skip-check)"),
+        ([*STORE_ADD, "woocommerce", "--api-key", "ck"], "--api-secret: a woocommerce store needs it"),
+        ([*STORE_ADD, "amazon_sp", "--api-key", "id"], "--marketplace-ids: an amazon_sp store needs"),
+        ([*STORE_ADD, "magento2", "--api-key", "t", "--auth", "oauth1", "--api-secret", "x"], "--consumer-key"),
+        ([*STORE_ADD, "bigcommerce", "--currency", "euro"], "--currency: 'euro' is not an ISO 4217 code"),
         (["entities", "--store", "s", "--type", "invoice"], "--type"),
         (["entities", "--type", "order"], "--store"),
         (["replay", "--archive", "--since", "yesterday"], "--since"),
@@ -58,9 +63,10 @@ def test_bad_arguments_get_a_one_line_reason(
 @pytest.mark.parametrize(
     ("platform", "reason"),
     [
-        ("magento2", "--platform: magento2 has no adapter yet; supported: shopify, woocommerce"),
-        ("bigcommerce", "--platform: bigcommerce has no adapter yet; supported: shopify, woocommerce"),
-        ("etsy", "--platform: 'etsy' is not a platform; supported: shopify, woocommerce"),
+        (
+            "etsy",
+            "--platform: 'etsy' is not a platform; supported: shopify, woocommerce, magento2, bigcommerce, amazon_sp",
+        ),
     ],
 )
 def test_stores_add_refuses_a_platform_without_an_adapter(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from storeloom.bootstrap import services
 from storeloom.domain.stores import StoreSecrets
 from storeloom.domain.types import PLATFORMS
+from storeloom.platforms.catalogue import DESCRIPTORS
 from storeloom.platforms.registry import SUPPORTED_PLATFORMS
 from storeloom.platforms.signatures import SIGNATURE_CHECKS
-from storeloom.services.stores import NewStore, register_store, remove_store
+from storeloom.services.stores import CredentialsRefused, NewStore, check_credentials, register_store, remove_store
 from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.cli.sync import add_status_parser
 from storeloom_tools.errors import CliError
@@ -27,8 +29,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--platform", required=True, help=", ".join(SUPPORTED_PLATFORMS))
     add.add_argument("--store-id", required=True)
     add.add_argument("--api-url", required=True, help="the store's base URL (http://127.0.0.1:PORT for fakes)")
-    add.add_argument("--api-key")
-    add.add_argument("--api-secret")
+    add.add_argument(
+        "--api-key",
+        help="Shopify/BigCommerce access token, WooCommerce consumer key, Magento access token, Amazon LWA client id",
+    )
+    add.add_argument(
+        "--api-secret", help="WooCommerce consumer secret, Magento access token secret, Amazon LWA client secret"
+    )
+    add.add_argument("--consumer-key", help="Magento (--auth oauth1): the integration's consumer key")
+    add.add_argument("--consumer-secret", help="Magento (--auth oauth1): the integration's consumer secret")
+    add.add_argument("--auth", choices=("bearer", "oauth1"), help="Magento: how requests are signed (default bearer)")
+    add.add_argument("--refresh-token", help="Amazon SP-API: the seller's Login with Amazon refresh token")
+    add.add_argument("--marketplace-ids", help="Amazon SP-API: comma-separated marketplace ids whose orders are read")
+    add.add_argument("--lwa-token-url", help="Amazon SP-API: the token endpoint (default Login with Amazon's)")
+    add.add_argument("--currency", help="the store's currency, for prices a platform sends without one (ISO 4217)")
+    add.add_argument(
+        "--skip-check",
+        action="store_true",
+        help="register without asking the platform API once whether the credentials work",
+    )
     add.add_argument("--webhook-secret", action="append", default=[], help="repeat during a secret rotation")
     add.add_argument("--poll-minutes", type=int, default=15, help="poll interval (default 15)")
     add.add_argument("--location-ids", help="Shopify: comma-separated location ids whose inventory is polled")
@@ -65,6 +84,22 @@ def check_add_arguments(args: argparse.Namespace) -> None:
         raise CliError(f"--shop-domain: {args.shop_domain!r} is not a domain name")
     if args.location_ids and not all(part.strip().isdigit() for part in args.location_ids.split(",")):
         raise CliError(f"--location-ids: {args.location_ids!r} is not a comma-separated list of numeric ids")
+    if args.currency and not re.fullmatch(r"[A-Z]{3}", args.currency):
+        raise CliError(f"--currency: {args.currency!r} is not an ISO 4217 code such as EUR")
+    if args.platform == "amazon_sp" and not args.marketplace_ids:
+        raise CliError("--marketplace-ids: an amazon_sp store needs the marketplaces whose orders are read")
+    if not args.skip_check:
+        _check_required_secrets(args)
+
+
+def _check_required_secrets(args: argparse.Namespace) -> None:
+    required = list(DESCRIPTORS[args.platform].required_secrets)
+    if args.auth == "oauth1":
+        required += ["consumer_key", "consumer_secret"]
+    for name in required:
+        if not getattr(args, name, None):
+            flag = "--" + name.replace("_", "-")
+            raise CliError(f"{flag}: a {args.platform} store needs it to read its API (or pass --skip-check)")
 
 
 def new_store(args: argparse.Namespace) -> NewStore:
@@ -72,22 +107,44 @@ def new_store(args: argparse.Namespace) -> NewStore:
         store_id=args.store_id,
         platform=args.platform,
         api_url=args.api_url,
-        secrets=StoreSecrets(tuple(args.webhook_secret), args.api_key, args.api_secret),
+        secrets=StoreSecrets(
+            tuple(args.webhook_secret),
+            args.api_key,
+            args.api_secret,
+            args.consumer_key,
+            args.consumer_secret,
+            args.refresh_token,
+        ),
         poll_interval_minutes=args.poll_minutes,
-        extra={
-            name: value
-            for name, value in (("location_ids", args.location_ids), ("shop_domain", args.shop_domain))
-            if value
-        },
+        extra={name: value for name, value in _extra(args).items() if value},
     )
+
+
+def _extra(args: argparse.Namespace) -> dict[str, str | None]:
+    return {
+        "location_ids": args.location_ids,
+        "shop_domain": args.shop_domain,
+        "auth": args.auth if args.auth == "oauth1" else None,
+        "marketplace_ids": args.marketplace_ids,
+        "lwa_token_url": args.lwa_token_url,
+        "currency": args.currency,
+    }
 
 
 def run_add(args: argparse.Namespace) -> int:
     check_add_arguments(args)
     connection = endpoint.connect(args.endpoint, args.stack)
     runtime = connection.runtime
+    store = new_store(args)
+    if not args.skip_check:
+        try:
+            check_credentials(store, services.platform_catalog(runtime, 10.0, attempts=2), datetime.now(UTC))
+        except CredentialsRefused as refused:
+            raise CliError(
+                f"--api-key: the {args.platform} API cannot be read with these credentials: {refused}"
+            ) from refused
     registered = register_store(
-        new_store(args),
+        store,
         services.store_registry(runtime),
         services.secrets_vault(runtime),
         services.platform_catalog(runtime),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from storeloom.domain.stores import StoreRecord, StoreSecrets
+from storeloom.services.platform_port import ApiError
 from storeloom.services.polling.ports import PlatformCatalog
 
 
@@ -53,6 +55,25 @@ class Registered:
 def secret_name(prefix: str, store_id: str) -> str:
     """Secrets are named under the stack's prefix (STORE_SECRET_PREFIX) so its functions read exactly these."""
     return f"{prefix.rstrip('/')}/{store_id}"
+
+
+class CredentialsRefused(Exception):
+    """The platform API refused the store's credentials (or could not be reached) when asked once."""
+
+
+def check_credentials(new: NewStore, platforms: PlatformCatalog, now: datetime) -> str:
+    """Ask the platform API for one page of the store's first polled entity, changed in the last five
+    minutes, with the given credentials: a bad key fails here rather than at the first poll. Returns the
+    entity asked for."""
+    record = StoreRecord(new.store_id, new.platform, new.api_url.rstrip("/"), "unsaved", extra=dict(new.extra))
+    entities = platforms.polled_entities(record)
+    if not entities:
+        raise CredentialsRefused(f"{new.platform} has nothing to read with the settings given")
+    try:
+        platforms.client(record, new.secrets).fetch(entities[0], now - timedelta(minutes=5), None, None)
+    except ApiError as error:
+        raise CredentialsRefused(str(error)) from error
+    return entities[0]
 
 
 def register_store(
