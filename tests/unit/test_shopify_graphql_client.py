@@ -22,7 +22,7 @@ from storeloom.platforms.descriptor import ClientContext
 from storeloom.platforms.http import ApiTransport
 from storeloom.platforms.ratelimit import RateLimiter
 from storeloom.platforms.registry import get_adapter
-from storeloom.platforms.shopify import ShopifyAdapter
+from storeloom.platforms.shopify import ShopifyAdapter, graphql_client
 from storeloom.platforms.shopify import graphql_queries as q
 from storeloom.platforms.shopify.api_client import ShopifyClient, read_call_limit
 from storeloom.platforms.shopify.graphql_client import (
@@ -251,6 +251,33 @@ def test_an_order_edited_during_the_walk_is_read_again_in_its_new_version() -> N
     latest = canonical(sink.bodies)
     assert report.complete and set(latest) == set(store.rest.data.rows["orders"])
     assert latest[edited[0]].payment_status == "refunded"  # type: ignore[union-attr]
+
+
+def test_a_walk_deeper_than_the_platform_pages_starts_a_new_search_and_misses_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = Store(orders=130)
+    store.api.walk_limit = 50
+    monkeypatch.setattr(graphql_client, "WALK_LIMIT", 50)
+
+    report, sink = store.sync()
+
+    searches = [v["query"] for v in store.variables()]
+    assert report.complete and len(set(searches)) >= 3  # 130 orders, at most 50 a search
+    assert set(canonical(sink.bodies)) == set(store.rest.data.rows["orders"])
+    monkeypatch.setattr(graphql_client, "WALK_LIMIT", 10**9)
+    store.checkpoints.items.clear()
+    with pytest.raises(ApiError, match="limited to 50 objects"):
+        store.sync()  # without the new search, the fake refuses the page past its limit, as Shopify does
+
+
+def test_a_page_token_this_client_did_not_write_restarts_the_listing_at_since() -> None:
+    store = Store(orders=1, checkouts=4)
+    rest_page_info = "eyJsYXN0X2lkIjo0NTA3ODk0NjksImRpcmVjdGlvbiI6Im5leHQifQ"
+
+    page = store.client.fetch("checkouts", SINCE, None, rest_page_info)
+
+    assert len(page.items) == 4 and store.variables()[0]["after"] is None
 
 
 def test_orders_with_more_line_items_than_a_page_carries_are_read_to_the_end() -> None:

@@ -11,7 +11,8 @@ either API; every other path goes to the REST fake. What it honours:
   the sort key and id), ``sortKey`` (UPDATED_AT, CREATED_AT, ID), ``reverse`` and ``query`` terms on
   updated_at / created_at (``>=`` ``>`` ``<=`` ``<``; an unquoted date loses its time, as Shopify's does),
   customer_id, email and id; ``location(id).inventoryLevels``; ``node``/``product``/``order``/``customer``;
-  the ``*Count`` queries; nested connections paged the same way;
+  the ``*Count`` queries; nested connections paged the same way; no listing pages past ``walk_limit``
+  (25,000) objects;
 - cost: requested cost by the documented rules (scalar 0, object 1, connection 2 + first x node, mutation
   10), more than 1,000 refused (MAX_COST_EXCEEDED), a leaky bucket of points (``maximum_available``,
   ``restore_rate``) charged the requested cost and refunded down to the actual one, reported in
@@ -394,14 +395,16 @@ def _row_id(row: Row) -> str:
     return str(row.get("id") or f"{row.get('location_id')}:{row.get('inventory_item_id')}")
 
 
-def _cursor(key: tuple[Any, ...]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+def _cursor(key: tuple[Any, ...], depth: int) -> str:
+    """A keyset position (the sort key and id of the last node) and how deep into the listing it is."""
+    return base64.urlsafe_b64encode(json.dumps({"key": list(key), "depth": depth}).encode()).decode()
 
 
-def _after(cursor: str) -> tuple[Any, ...]:
+def _after(cursor: str) -> tuple[tuple[Any, ...], int]:
     try:
-        return tuple(json.loads(base64.urlsafe_b64decode(cursor.encode())))
-    except ValueError as error:
+        state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return tuple(state["key"]), int(state["depth"])
+    except (ValueError, KeyError, TypeError) as error:
         raise QueryError(f"Invalid cursor for current pagination sort: {cursor!r}") from error
 
 
@@ -428,6 +431,7 @@ class FakeShopifyGraphql:
     restore_rate: float = 100.0
     polls_to_complete: int = 2
     synthetic_orders: int = 0
+    walk_limit: int = 25_000  # a listing pages through at most this many objects (shopify.dev api/usage/limits)
     faults: Faults = field(default_factory=Faults)
     data: FakeStoreData = field(init=False)
     webhooks: dict[str, Row] = field(default_factory=dict)
@@ -706,13 +710,16 @@ class _Run:
     ) -> dict[str, Any]:
         if arguments.get("reverse"):
             items = items[::-1]
+        depth = 0
         if arguments.get("after"):
-            after, reverse = _after(arguments["after"]), bool(arguments.get("reverse"))
+            (after, depth), reverse = _after(arguments["after"]), bool(arguments.get("reverse"))
             items = [i for i in items if (key(i) < after if reverse else key(i) > after)]
         size = arguments.get("first")
+        if size is not None and depth + int(size) > self.fake.walk_limit:
+            raise QueryError(f"Pagination is limited to {self.fake.walk_limit} objects; narrow the search")
         shown = items if size is None else items[: int(size)]
         more = size is not None and len(items) > int(size)
-        edges = [{"node": to_node(item), "cursor": _cursor(key(item))} for item in shown]
+        edges = [{"node": to_node(item), "cursor": _cursor(key(item), depth + n)} for n, item in enumerate(shown, 1)]
         value = {
             "nodes": [edge["node"] for edge in edges],
             "edges": edges,

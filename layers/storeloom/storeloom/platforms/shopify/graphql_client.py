@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from typing import Any
 
 from storeloom.domain.cursor import ApiPage, Cursor, PolledItem, Subscription
 from storeloom.domain.stores import StoreRecord, StoreSecrets
-from storeloom.domain.types import format_utc, loads
+from storeloom.domain.types import format_utc, loads, parse_utc
 from storeloom.platforms.descriptor import ClientContext
 from storeloom.platforms.http import ApiTransport, PollingClient
 from storeloom.platforms.ratelimit import RateLimiter
@@ -48,11 +49,19 @@ API_VERSION = "2026-07"
 # restore rate (100 points/s, docs/platforms.md#shopify). Every answer's throttleStatus then replaces both.
 BUCKET = (1000.0, 100.0)
 THROTTLE_ATTEMPTS = 8
+# A listing pages through at most 25,000 objects (shopify.dev api/usage/limits); one sorted by update time
+# starts a new search at its last node's second before it gets there.
+WALK_LIMIT = 25_000
 # Abandoned checkouts are listed but not polled by default: GraphQL has no cart token, so a polled cart
 # would get another id (its checkout token) than the webhook's copy of it (graphql_mapping).
 POLLED_ENTITIES = ("orders", "customers", "products", "inventory_levels")
 _COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact", "app/uninstalled")
 _TOPICS = {rows.topic_enum(topic): topic for topic in (*WEBHOOK_TOPICS, *_COMPLIANCE_TOPICS)}
+log = logging.getLogger(__name__)
+
+
+class UserErrors(ApiError):
+    """A mutation's ``userErrors``: Shopify refused the input (a subscription that does not exist, ...)."""
 
 
 @dataclass
@@ -156,12 +165,21 @@ def _encode(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
 
 
-def _decode(token: str) -> dict[str, Any]:
+def _start(since: datetime) -> dict[str, Any]:
+    return {"q": updated_since(since), "after": None, "loc": 0, "walked": 0}
+
+
+def _decode(token: str, since: datetime) -> dict[str, Any]:
+    """The page state a token carries. One this client did not write (a REST page_info saved before the store
+    moved to GraphQL) restarts the listing at ``since``: what is read twice dies at ingest dedupe."""
     try:
-        state: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except ValueError as error:
-        raise ValueError(f"token: not a Shopify GraphQL page token: {token[:40]!r}") from error
-    return state
+        state = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except ValueError:
+        state = None
+    if isinstance(state, dict) and isinstance(state.get("q"), str):
+        return state
+    log.info("restarting a listing from a page token that is not this client's", extra={"since": str(since)})
+    return _start(since)
 
 
 def _throttled(body: Mapping[str, Any]) -> bool:
@@ -184,7 +202,7 @@ def _payload(data: Mapping[str, Any], mutation: str) -> Mapping[str, Any]:
     payload: Mapping[str, Any] = data.get(mutation) or {}
     problems = payload.get("userErrors") or []
     if problems:
-        raise ApiError(f"GraphQL {mutation}: {'; '.join(str(p.get('message'))[:120] for p in problems)}")
+        raise UserErrors(f"GraphQL {mutation}: {'; '.join(str(p.get('message'))[:120] for p in problems)}")
     return payload
 
 
@@ -240,12 +258,13 @@ class ShopifyGraphqlClient(PollingClient[Listing]):
 
     def fetch(self, entity: str, since: datetime, after: Cursor | None, token: str | None) -> ApiPage:
         listing = self.resource(entity)
-        state = _decode(token) if token else {"q": updated_since(since), "after": None, "loc": 0}
+        state = _decode(token, since) if token else _start(since)
         before = self.requests
         if listing.root == "inventoryLevels":
             nodes, following = self._levels(listing, state)
         else:
             nodes, following = self._page(listing.operation, listing.root, state, {"query": state["q"]})
+            following = self._within_walk_limit(listing, state, nodes, following)
         found = [listing.row(self._complete(listing, node)) for node in nodes]
         items = [PolledItem(position_of(row, entity), json.dumps(row)) for row in found]
         next_token = _encode(following) if following else None
@@ -280,7 +299,7 @@ class ShopifyGraphqlClient(PollingClient[Listing]):
         try:
             data = self.execute(q.UPDATE_SUBSCRIPTION, variables)
             return _subscription(_payload(data, "webhookSubscriptionUpdate")["webhookSubscription"])
-        except ApiError:
+        except UserErrors:
             return self.create_webhook(subscription.topic, subscription.address)
 
     def product(self, product_id: str) -> dict[str, Any] | None:
@@ -326,6 +345,20 @@ class ShopifyGraphqlClient(PollingClient[Listing]):
             return [], None
         info = connection["pageInfo"]
         return connection["nodes"], ({**state, "after": info["endCursor"]} if info["hasNextPage"] else None)
+
+    def _within_walk_limit(
+        self, listing: Listing, state: dict[str, Any], nodes: list[rows.Node], following: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The next state, as a new search from the last node's second when the next page would pass the
+        walk limit. Nodes of that second are read again (ingest dedupe drops them); none is skipped."""
+        if following is None or listing.sort != "UPDATED_AT" or not nodes:
+            return following
+        walked = int(state.get("walked", 0)) + len(nodes)
+        fresh = updated_since(parse_utc(nodes[-1]["updatedAt"]))
+        # A whole limit's worth in one second cannot be searched past: page on, and Shopify will say so.
+        if walked + listing.operation.fit(self.page_size) <= WALK_LIMIT or fresh == state["q"]:
+            return {**following, "walked": walked}
+        return {**_start(parse_utc(nodes[-1]["updatedAt"])), "loc": state.get("loc", 0)}
 
     def _levels(self, listing: Listing, state: dict[str, Any]) -> tuple[list[rows.Node], dict[str, Any] | None]:
         """Location after location, each its own listing; the token says which location and where in it."""
