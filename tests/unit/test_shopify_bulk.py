@@ -16,7 +16,7 @@ import pytest
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.types import loads
 from storeloom.platforms.descriptor import ClientContext
-from storeloom.platforms.shopify.bulk import BulkFailed, BulkSource, ShopifyBulk, parents
+from storeloom.platforms.shopify.bulk import BulkFailed, BulkSource, ShopifyBulk, backfill_source, parents
 from storeloom.platforms.shopify.graphql_client import ShopifyGraphqlClient, graphql_transport
 from storeloom.platforms.shopify.graphql_queries import RUN_BULK
 from storeloom.services.polling.sync import SyncRequest, SyncService
@@ -242,6 +242,16 @@ def test_an_export_still_running_gives_an_empty_page_and_a_later_fetch_continues
     assert len(done.items) == 5 and done.next_token is None and not done.ordered
 
 
+def test_a_token_from_a_paged_listing_starts_a_new_export() -> None:
+    api, bulk, clock = shop(orders=5)
+    _, source, _ = backfill(bulk, clock)
+    paged = "eyJxIjoidXBkYXRlZF9hdDo-PScyMDI1LTAxLTAxVDAwOjAwOjAwWiciLCJhZnRlciI6bnVsbH0="
+
+    page = source.fetch("orders", SINCE, None, paged)
+
+    assert len(page.items) == 5 and api.operations[0]["name"] == "RunBulk"
+
+
 def test_an_export_that_matched_nothing_ends_the_backfill_at_once() -> None:
     api, bulk, clock = shop(orders=5)
     _, source, _ = backfill(bulk, clock)
@@ -250,3 +260,11 @@ def test_an_export_that_matched_nothing_ends_the_backfill_at_once() -> None:
 
     assert page.items == [] and page.next_token is None
     assert not any(u.endswith(".jsonl") for u in api.requests)
+
+
+def test_backfills_of_exportable_entities_on_graphql_read_bulk_exports_and_the_rest_page() -> None:
+    _, bulk, _ = shop(orders=1)
+
+    assert isinstance(backfill_source(bulk.client, "orders"), BulkSource)
+    assert backfill_source(bulk.client, "inventory_levels") is None
+    assert backfill_source(object(), "orders") is None  # a REST client pages as before

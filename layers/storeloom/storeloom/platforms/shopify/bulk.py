@@ -178,9 +178,13 @@ def _encode(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
 
 
-def _decode(token: str) -> dict[str, Any]:
-    state: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.encode()))
-    return state
+def _decode(token: str) -> dict[str, Any] | None:
+    """The export a token names, or None for a token this source did not write (a paged listing's)."""
+    try:
+        state = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except ValueError:
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("op"), str) else None
 
 
 @dataclass
@@ -206,7 +210,7 @@ class BulkSource:
 
     def fetch(self, entity: str, since: datetime, after: Cursor | None, token: str | None) -> ApiPage:
         before = self.requests
-        state = _decode(token) if token else {"op": self.bulk.start(entity, since)}
+        state = (_decode(token) if token else None) or {"op": self.bulk.start(entity, since)}
         if "url" not in state:
             finished, url = self.bulk.wait(state["op"], self.max_wait_seconds)
             if not finished:
@@ -227,3 +231,11 @@ class BulkSource:
                 if len(items) >= self.page_size:
                     return items, {**state, "offset": parent.end}
         return items, None
+
+
+def backfill_source(client: Any, entity: str, page_size: int = 250) -> BulkSource | None:
+    """The bulk source a backfill of ``entity`` should read, or None to page the client as usual (a REST
+    client, or an entity bulk exports do not serve)."""
+    if isinstance(client, ShopifyGraphqlClient) and entity in EXPORTABLE:
+        return BulkSource(ShopifyBulk(client), page_size)
+    return None
