@@ -176,7 +176,7 @@ def test_a_failed_operation_is_an_api_error_naming_its_error_code() -> None:
         list(bulk.rows("orders", SINCE))
 
 
-def test_a_bulk_query_the_platform_refuses_is_an_api_error_with_its_message() -> None:
+def test_unexportable_entities_and_queries_past_the_bulk_limits_are_refused() -> None:
     _, bulk, _ = shop(orders=1)
 
     with pytest.raises(ValueError, match="inventory_levels"):
