@@ -56,7 +56,7 @@ class AwsStack:
 
 
 @contextmanager
-def provisioned_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
+def provisioned_stack(monkeypatch: pytest.MonkeyPatch, parameters: dict[str, str] | None = None) -> Iterator[AwsStack]:
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -67,7 +67,7 @@ def provisioned_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws(config=MOTO_CONFIG):  # type: ignore[call-overload]
-        stack = Provisioner(ROOT, _client, "test", "http://function-url.local/", CREATORS).provision()
+        stack = Provisioner(ROOT, _client, "test", "http://function-url.local/", CREATORS, parameters).provision()
         runtime = Runtime(stack.environment(), AwsClients(region=REGION))
         yield AwsStack(stack, HandlerInvoker(ROOT, stack, runtime), runtime)
 

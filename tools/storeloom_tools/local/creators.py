@@ -76,12 +76,24 @@ def create_rule(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     bus = p.resolver.resolve(props.get("EventBusName", "default"))
     pattern = p.resolver.resolve(props["EventPattern"])
     events = p.client("events")
+    _ensure_bus(events, bus)
     arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")["RuleArn"]
     targets = [{"Id": t["Id"], "Arn": p.resolver.resolve(t["Arn"])} for t in props.get("Targets", [])]
     if targets:
         events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
     p.resolver.refs[logical_id] = name
     p.resolver.attributes[(logical_id, "Arn")] = arn
+
+
+def _ensure_bus(events: Any, bus: str) -> None:
+    """A rule on a bus the stack does not create (a partner event source's bus, which AWS creates when the
+    source is associated): locally a plain bus of that name stands in for it."""
+    if bus == "default" or bus.startswith("arn:"):
+        return
+    try:
+        events.describe_event_bus(Name=bus)
+    except events.exceptions.ResourceNotFoundException:
+        events.create_event_bus(Name=bus)
 
 
 def create_function(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from storeloom.services.flows.ports import Channel
     from storeloom.services.flows.starter import FlowStarter
     from storeloom.services.flows.steps import StepRunner
+    from storeloom.services.ingest.partner_events import PartnerEventsWorker
     from storeloom.services.ingest.service import IngestService
     from storeloom.services.ingest.sqs_batch import IngestWorker
     from storeloom.services.polling.health import HealthSweep
@@ -90,6 +91,17 @@ def compliance_worker(runtime: Runtime) -> ComplianceWorker:
     )
     dead_letters = SqsQueue(dlq_url, runtime.aws.client("sqs")) if dlq_url else None
     return ComplianceWorker(service, dead_letters, settings.compliance_max_attempts)
+
+
+def partner_events_worker(runtime: Runtime) -> PartnerEventsWorker:
+    from storeloom.adapters.queues import SqsQueue
+    from storeloom.bootstrap.receiver import webhook_receiver
+    from storeloom.services.ingest.partner_events import PartnerEventsWorker, ShopifyEventBridgeIntake
+
+    dlq_url = runtime.settings.partner_events_dlq_url
+    dead_letters = SqsQueue(dlq_url, runtime.aws.client("sqs")) if dlq_url else None
+    intake = ShopifyEventBridgeIntake(webhook_receiver(runtime), store_registry(runtime))
+    return PartnerEventsWorker(intake, dead_letters)
 
 
 def store_registry(runtime: Runtime) -> DynamoStoreRegistry:

@@ -32,6 +32,7 @@ class Settings(BaseModel):
     ingest_dlq_url: str = Field(alias="INGEST_DLQ_URL", default="")
     compliance_queue_url: str = Field(alias="COMPLIANCE_QUEUE_URL", default="")
     compliance_dlq_url: str = Field(alias="COMPLIANCE_DLQ_URL", default="")
+    partner_events_dlq_url: str = Field(alias="PARTNER_EVENTS_DLQ_URL", default="")
     backfill_queue_url: str = Field(alias="BACKFILL_QUEUE_URL", default="")
     flow_config_table: str = Field(alias="FLOW_CONFIG_TABLE", default="")
     flow_runs_table: str = Field(alias="FLOW_RUNS_TABLE", default="")

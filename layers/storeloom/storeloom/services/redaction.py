@@ -49,6 +49,14 @@ PERSONAL_DATA: dict[str, str] = {
         "none: failed ingest messages with inline bodies (personal data); SQS cannot delete by content, kept"
         " 14 days (MessageRetentionPeriod); drain or purge it before replaying after a redaction"
     ),
+    "ShopifyPartnerEventsQueue": (
+        "none: Shopify webhooks from EventBridge (their bodies hold personal data) on their way to the archive"
+        " and the ingest queue; SQS cannot delete by content, and drops them after its 4-day default retention"
+    ),
+    "ShopifyPartnerEventsDeadLetterQueue": (
+        "none: EventBridge deliveries that could not be taken in (personal data in the body); SQS cannot delete"
+        " by content, kept 14 days (MessageRetentionPeriod)"
+    ),
     "ComplianceQueue": (
         "none: forwarded compliance webhooks (the customer's id, email, phone) for the compliance worker, which"
         " deletes each once its redaction ran; SQS cannot delete by content, 4-day default retention"
