@@ -85,17 +85,26 @@ class Store:
         self.kit.seed(self.api, self.orders, self.customers)
         self.record = self.kit.record(BASE_URL)
         self.adapter: Any = self.kit.descriptor.adapter(currency=self.record.extra.get("currency"))
+        self.asked_at: list[float] = []  # the virtual time of every request the fake was sent
         self.restart()
 
     def restart(self) -> None:
         """A new process: a fresh HTTP pool, client and service; only the checkpoints and the queue remain."""
         clock = self.clock
-        http = httpx.Client(transport=httpx.MockTransport(self.api))
+        http = httpx.Client(transport=httpx.MockTransport(self._serve))
         context = ClientContext(
             http=http, sleep=clock.sleep, monotonic=clock.monotonic, clock=clock.now, page_size=self.page_size
         )
         self.client: Any = self.kit.descriptor.client(self.record, self.kit.secrets, context)
         self.service = SyncService(self.checkpoints, self.sink, clock.now, first_lookback=timedelta(days=60))
+
+    def _serve(self, request: httpx.Request) -> httpx.Response:
+        self.asked_at.append(self.clock.elapsed)
+        return self.api(request)
+
+    def pauses(self) -> list[float]:
+        """The virtual seconds between each request and the next."""
+        return [later - earlier for earlier, later in zip(self.asked_at, self.asked_at[1:], strict=False)]
 
     def sync(
         self, on_page: ProgressHook | None = None, remaining_ms: Callable[[], int] = lambda: 1 << 30

@@ -1,9 +1,13 @@
-"""Shopify's kit for the conformance suite: the fake Admin REST API, seeded with runs of equal modified seconds
-so ties straddle page boundaries.
+"""Shopify's kit for the conformance suite: one fake shop served through both Admin APIs (GraphQL, and the REST
+API it forwards other paths to), seeded with runs of equal modified seconds so ties straddle page boundaries.
 
+- The client is whichever the descriptor builds for the store (GraphQL by default, REST with
+  ``shopify_api=rest``), so both fakes share one ``faults`` and ``throttle`` answers in the API asked:
+  a GraphQL query THROTTLED (HTTP 200, short of ``wait_seconds`` of restored points in ``throttleStatus``),
+  a REST call 429 with ``Retry-After``, as Shopify answers each. GraphQL names only the missing points, so
+  it cannot ask for more than the query's cost / restoreRate (4 s for a page of 10 orders).
 - Shopify signs a delivery with the app's client secret over the raw body alone (base64 HMAC-SHA256 in
   ``X-Shopify-Hmac-SHA256``), so ``sign`` ignores ``now``; the topic and the shop travel in headers.
-- ``throttle`` is Shopify's own REST answer when the bucket is full: 429 with ``Retry-After``.
 - ``updated_at`` is shop-local time with an offset; ``modified_at`` reads it as the adapter does, in UTC.
 """
 
@@ -11,7 +15,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections import deque
 from datetime import datetime
+
+import httpx
 
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.domain.types import parse_utc
@@ -19,8 +26,10 @@ from storeloom.platforms.shopify import DESCRIPTOR
 from storeloom.platforms.signatures import sign as shopify_signature
 from storeloom_tools.fakes.catalog import Row
 from storeloom_tools.fakes.clock import VirtualClock
+from storeloom_tools.fakes.faults import Faults
 from storeloom_tools.fakes.shopify import FakeShopify
 from storeloom_tools.fakes.shopify_data import customer, order, seed_shopify
+from storeloom_tools.fakes.shopify_graphql import FakeShopifyGraphql
 from tests.conformance.kit import FakeApi, PlatformKit, SignedDelivery
 from tests.conformance.kits import tie_up
 
@@ -31,8 +40,30 @@ TIE = 7  # orders per shared modified second
 DELIVERY_BODY = json.dumps(order(1, customer(1), random.Random(3))).encode()
 
 
-def make_api(clock: VirtualClock) -> FakeShopify:
-    return FakeShopify(clock=clock, access_token=ACCESS_TOKEN)
+class FakeShop:
+    """The shop behind both APIs: ``data`` and ``faults`` are shared, ``requests`` lists every call."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.rest = FakeShopify(clock=clock, access_token=ACCESS_TOKEN)
+        self.faults: Faults = self.rest.faults
+        self.graphql = FakeShopifyGraphql(clock=clock, rest=self.rest, access_token=ACCESS_TOKEN, faults=self.faults)
+        self.data = self.rest.data
+        self.requests = self.graphql.requests  # it sees every call first
+        self.throttles: deque[float] = deque()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.throttles:
+            wait = self.throttles.popleft()
+            if request.url.path.endswith("/graphql.json"):
+                self.graphql.throttle(1, wait)
+            else:  # the REST fake answers the fault: 429 with Retry-After
+                self.faults.retry_after = wait
+                self.faults.pending.appendleft(429)
+        return self.graphql(request)
+
+
+def make_api(clock: VirtualClock) -> FakeShop:
+    return FakeShop(clock)
 
 
 def seed(api: FakeApi, orders: int, customers: int) -> None:
@@ -58,8 +89,9 @@ def canonical_id(entity: str, row: Row) -> str:
 
 
 def throttle(api: FakeApi, count: int, wait_seconds: float) -> None:
-    api.faults.retry_after = wait_seconds
-    api.faults.storm(429, count)
+    if not isinstance(api, FakeShop):
+        raise TypeError(f"not this kit's FakeShop: {type(api).__name__}")
+    api.throttles.extend([wait_seconds] * count)
 
 
 def sign(body: bytes, secret: str, now: datetime) -> dict[str, str]:
