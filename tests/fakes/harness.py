@@ -54,7 +54,9 @@ class Harness:
         secrets = StoreSecrets(
             api_key="shpat_local" if self.platform == "shopify" else "ck_local", api_secret="cs_local"
         )
-        record = StoreRecord(self.store_id, self.platform, "https://fake.example", "arn:fake")
+        # The REST Admin API: these walks count REST pages and requests (GraphQL's are in its own tests).
+        extra = {"shopify_api": "rest"} if self.platform == "shopify" else {}
+        record = StoreRecord(self.store_id, self.platform, "https://fake.example", "arn:fake", extra=extra)
         clock = self.clock
         return source_for(record, secrets, self.http, share, clock.sleep, clock.monotonic, self.page_size)
 

@@ -41,7 +41,9 @@ class Vault:
 
 
 def live_over(app: Any, platform: str, **extra: str) -> PlatformLive:
-    record = StoreRecord(STORE, platform, "https://fake.example", f"arn:{platform}", extra=extra)
+    # These tests count the REST fake's requests; the GraphQL client's re-reads are in tests/conformance.
+    settings = {"shopify_api": "rest", **extra} if platform == "shopify" else extra
+    record = StoreRecord(STORE, platform, "https://fake.example", f"arn:{platform}", extra=settings)
     http = httpx.Client(transport=httpx.MockTransport(app))
     return PlatformLive(Stores(record), Vault(), PlatformCatalog(http, sleep=lambda _s: None, attempts=2))
 
