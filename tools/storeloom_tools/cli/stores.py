@@ -39,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--consumer-key", help="Magento (--auth oauth1): the integration's consumer key")
     add.add_argument("--consumer-secret", help="Magento (--auth oauth1): the integration's consumer secret")
     add.add_argument("--auth", choices=("bearer", "oauth1"), help="Magento: how requests are signed (default bearer)")
+    add.add_argument(
+        "--shopify-api",
+        choices=("graphql", "rest"),
+        help="Shopify: the Admin API polled (default graphql; rest for custom apps that use it)",
+    )
     add.add_argument("--refresh-token", help="Amazon SP-API: the seller's Login with Amazon refresh token")
     add.add_argument("--marketplace-ids", help="Amazon SP-API: comma-separated marketplace ids whose orders are read")
     add.add_argument("--lwa-token-url", help="Amazon SP-API: the token endpoint (default Login with Amazon's)")
@@ -128,6 +133,7 @@ def _extra(args: argparse.Namespace) -> dict[str, str | None]:
         "marketplace_ids": args.marketplace_ids,
         "lwa_token_url": args.lwa_token_url,
         "currency": args.currency,
+        "shopify_api": args.shopify_api,
     }
 
 
