@@ -80,6 +80,7 @@ def print_report(report: DemoReport) -> None:
             for entity in entities:
                 print(f"  {store_id:<13} {kind:<9} {_summary(kind, entity)}")
     print_polling(report.polling)
+    print_person(report.person)
     print_carts(report.abandoned_carts)
     print(f"\nFinished in {report.stack.get('seconds', '?')} s")
     print_next_steps()
@@ -105,6 +106,20 @@ def print_polling(chapter: dict[str, Any]) -> None:
 
 def _version(order: dict[str, str]) -> str:
     return f"payment={order['payment_status']} updated_at={order['updated_at']}"
+
+
+def print_person(chapter: dict[str, Any]) -> None:
+    if not chapter:
+        return
+    summary = chapter["summary"]
+    print(f"\nOne shopper, two platforms ({summary['email']}, as `storeloom entities --email` shows it)")
+    for view in chapter["stores"]:
+        records = ", ".join(view["customer_ids"]) or "none (guest)"
+        print(f"  {view['store_id']:<17} {view['platform']:<12} customer records: {records}")
+        for order in view["orders"]:
+            print(f"  {'':<17} {'':<12} order {order}")
+    spent = ", ".join(f"{amount} {currency}" for currency, amount in summary["spent"].items())
+    print(f"  In all: {summary['orders']} orders on {', '.join(summary['platforms'])}; spent {spent}")
 
 
 def print_carts(chapter: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from storeloom.platforms.registry import get_adapter
 from storeloom.services.ingest.service import normalize_message
 from storeloom.services.stores import secret_name
 from storeloom_tools.demo.demo_carts import CartChapter
+from storeloom_tools.demo.demo_people import PeopleChapter
 from storeloom_tools.demo.demo_polling import PollingChapter
 from storeloom_tools.demo.demo_webhooks import Delivery, Posted, post
 from storeloom_tools.local.stack import LocalStack
@@ -35,6 +36,7 @@ NEXT_STEPS = (
         "register a store; prints its webhook URL",
     ),
     ("storeloom entities --store my-shop --type order", "what its webhooks and polls stored"),
+    ("storeloom entities --email ada.lovelace@example.com", "one person across every store: records, orders, spend"),
     ("storeloom sync --store my-shop --entity orders", "one poll cycle now, against its --api-url"),
     ("storeloom flows enable --store my-shop --flow abandoned_cart --delays 1h,24h,72h", "turn on cart recovery"),
     ("storeloom runs --store my-shop", "each flow run and the decisions it recorded"),
@@ -91,6 +93,7 @@ class DemoReport:
     entities: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     abandoned_carts: dict[str, Any] = field(default_factory=dict)
     polling: dict[str, Any] = field(default_factory=dict)
+    person: dict[str, Any] = field(default_factory=dict)
     next_steps: list[str] = field(default_factory=lambda: [command for command, _why in NEXT_STEPS])
 
 
@@ -179,6 +182,7 @@ def run_demo(root: Path | None = None) -> DemoReport:
         report = run_ingest_chapter(stack, payloads)
         chapter = CartChapter(stack, payloads, SHOPIFY_STORE, DEMO_SECRETS[SHOPIFY_STORE])
         report.polling = PollingChapter(stack, payloads).run()
+        report.person = PeopleChapter(stack, payloads, WOO_STORE, DEMO_SECRETS[WOO_STORE]).run()
         report.abandoned_carts = chapter.run()
     finally:
         stack.stop()
