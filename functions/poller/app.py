@@ -9,14 +9,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storeloom.bootstrap import services
 from storeloom.bootstrap.runtime import ColdStart
-from storeloom.services.polling.runner import PollJob, PollRunner, report_dict
+from storeloom.services.polling.runner import CredentialsRefused, PollJob, PollRunner, report_dict
 
 logger = Logger(service="poller")
 
 
 @logger.inject_lambda_context
 def handle(event: dict[str, Any], context: LambdaContext, runner: PollRunner) -> dict[str, object]:
-    report = runner.run(PollJob.model_validate(event), context.get_remaining_time_in_millis)
+    job = PollJob.model_validate(event)
+    try:
+        report = runner.run(job, context.get_remaining_time_in_millis)
+    except CredentialsRefused as refused:
+        # Returned, not raised: Lambda's async retries would ask again within minutes with the same key.
+        logger.error("credentials refused; next try at the next scheduled poll", extra={"reason": str(refused)})
+        return {"store_id": job.store_id, "entity": job.entity, "error": "credentials_refused", "reason": str(refused)}
     result = report_dict(report)
     logger.info("poll cycle finished", extra=result)
     return result

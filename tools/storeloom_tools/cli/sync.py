@@ -101,6 +101,10 @@ def _print_status(status: dict[str, Any]) -> None:
     out.write(f"  recovered by polling   {status['recovered_by_polling']}\n")
     health = status["subscriptions"]
     out.write(f"  subscriptions repaired {health['repaired_total']} (checked {health['last_checked_at'] or '-'})\n")
+    if health.get("credentials_error"):
+        out.write(f"  credentials REFUSED    {health['credentials_error']} (at {health['credentials_checked_at']})\n")
+    elif health.get("credentials_checked_at"):
+        out.write(f"  credentials ok         (last poll {health['credentials_checked_at']})\n")
     for poll in status["polls"]:
         state = "in progress" if poll["in_progress"] else "done"
         out.write(f"  poll {poll['key']:<22} {poll['last_poll_at'] or '-'}  cursor {poll['cursor']}  {state}\n")

@@ -94,6 +94,18 @@ class DynamoHealthLog:
             ExpressionAttributeValues=to_item({":n": len(topics), ":t": format_time(now), ":r": ",".join(topics)}),
         )
 
+    def record_credentials(self, store_id: str, error: str | None, now: datetime) -> None:
+        """The last poll's verdict on the store's credentials: the refusal, or cleared once they work."""
+        key = to_item({"store_id": store_id, "entity": self.KEY})
+        if error is None:
+            update, values = "REMOVE credentials_error SET credentials_checked_at = :t", {":t": format_time(now)}
+        else:
+            update = "SET credentials_error = :e, credentials_checked_at = :t"
+            values = {":e": error[:500], ":t": format_time(now)}
+        self._client.update_item(
+            TableName=self._table, Key=key, UpdateExpression=update, ExpressionAttributeValues=to_item(values)
+        )
+
     def read(self, store_id: str) -> dict[str, str | int]:
         item = self._client.get_item(TableName=self._table, Key=to_item({"store_id": store_id, "entity": self.KEY}))
         values = from_item(item.get("Item", {}))
@@ -101,6 +113,8 @@ class DynamoHealthLog:
             "repaired_total": int(values.get("repaired_total", 0)),
             "last_checked_at": values.get("last_checked_at", ""),
             "last_repaired": values.get("last_repaired", ""),
+            "credentials_error": values.get("credentials_error", ""),
+            "credentials_checked_at": values.get("credentials_checked_at", ""),
         }
 
 

@@ -126,7 +126,7 @@ def platform_catalog(runtime: Runtime, timeout_seconds: float | None = None, att
 
 
 def poll_runner(runtime: Runtime, catalog: PlatformCatalog | None = None) -> PollRunner:
-    from storeloom.adapters.checkpoints import DynamoCheckpointStore
+    from storeloom.adapters.checkpoints import DynamoCheckpointStore, DynamoHealthLog
     from storeloom.adapters.queues import SqsQueue
     from storeloom.services.polling.runner import PollRunner
     from storeloom.services.polling.sync import SyncService
@@ -146,6 +146,7 @@ def poll_runner(runtime: Runtime, catalog: PlatformCatalog | None = None) -> Pol
         platforms=catalog or platform_catalog(runtime),
         jobs=SqsQueue(settings.backfill_queue_url, sqs) if settings.backfill_queue_url else None,
         backfill_share=settings.backfill_share,
+        credentials=DynamoHealthLog(settings.require("checkpoints_table"), runtime.aws.client("dynamodb")),
     )
 
 

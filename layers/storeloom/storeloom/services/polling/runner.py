@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from storeloom.domain.checkpoint import Mode
 from storeloom.domain.stores import StoreRecord
 from storeloom.domain.types import UtcDatetime
+from storeloom.services.platform_port import ApiError
 from storeloom.services.polling.ports import MessageSink, PlatformCatalog, PlatformClient, SecretReader, StoreLookup
 from storeloom.services.polling.sync import ProgressHook, SyncReport, SyncRequest, SyncService
 
@@ -30,6 +32,20 @@ class UnknownStore(LookupError):
     """A poll job for a store that is not registered (it may have been removed)."""
 
 
+class CredentialsRefused(Exception):
+    """The platform refused the store's credentials (HTTP 401/403). The poll is not retried: the schedule's
+    next tick tries again, and ``stores status`` shows the refusal until a poll succeeds."""
+
+
+class CredentialLog(Protocol):
+    def record_credentials(self, store_id: str, error: str | None, now: datetime) -> None:
+        """The outcome of the store's last API call: the refusal, or None once credentials work again."""
+        ...
+
+
+REFUSED = (401, 403)
+
+
 @dataclass
 class PollRunner:
     stores: StoreLookup
@@ -38,6 +54,8 @@ class PollRunner:
     platforms: PlatformCatalog
     jobs: MessageSink | None = None
     backfill_share: float = 0.5
+    credentials: CredentialLog | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def client_for(self, store: StoreRecord, mode: Mode) -> PlatformClient:
         share = 1.0 if mode == "live" else self.backfill_share
@@ -49,10 +67,21 @@ class PollRunner:
         if store is None:
             raise UnknownStore(f"store_id: {job.store_id!r} is not registered")
         request = SyncRequest(job.store_id, job.entity, job.mode, job.since)
-        report = self.service.run(request, self.client_for(store, job.mode), remaining_ms, on_page)
+        try:
+            report = self.service.run(request, self.client_for(store, job.mode), remaining_ms, on_page)
+        except ApiError as error:
+            if error.status_code not in REFUSED:
+                raise
+            self._record(store.store_id, str(error))
+            raise CredentialsRefused(f"store {store.store_id}: {error}") from error
+        self._record(store.store_id, None)
         if not report.complete and job.mode != "live" and self.jobs is not None:
             self.jobs.send_many([job.model_dump_json()])
         return report
+
+    def _record(self, store_id: str, error: str | None) -> None:
+        if self.credentials is not None:
+            self.credentials.record_credentials(store_id, error, self.clock())
 
     def sync_now(self, store_id: str, entity: str) -> SyncReport:
         """One live poll cycle now, with no Lambda time budget (``storeloom sync`` and the demo)."""
