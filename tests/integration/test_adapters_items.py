@@ -435,7 +435,8 @@ def test_checkpoints_round_trip_and_keep_their_types(tables: Tables) -> None:
 
 def test_the_health_log_adds_repairs_and_is_not_listed_as_a_checkpoint(tables: Tables) -> None:
     health = DynamoHealthLog(tables.names["CheckpointsTable"], tables.client)
-    assert health.read("s1") == {"repaired_total": 0, "last_checked_at": "", "last_repaired": ""}
+    nothing = {"credentials_error": "", "credentials_checked_at": ""}
+    assert health.read("s1") == {"repaired_total": 0, "last_checked_at": "", "last_repaired": "", **nothing}
     health.record_repairs("s1", ["orders/create", "carts/update"], NOW)
     health.record_repairs("s1", ["orders/create"], NOW)
     raw = tables.raw("CheckpointsTable", store_id="s1", entity="#subscriptions")
@@ -444,7 +445,12 @@ def test_the_health_log_adds_repairs_and_is_not_listed_as_a_checkpoint(tables: T
         "repaired_total": 3,
         "last_checked_at": format_utc(NOW, timespec="microseconds"),
         "last_repaired": "orders/create",
+        **nothing,
     }
+    health.record_credentials("s1", "HTTP 401 from /orders", NOW)
+    assert health.read("s1")["credentials_error"] == "HTTP 401 from /orders"
+    health.record_credentials("s1", None, NOW)
+    assert health.read("s1")["credentials_error"] == "" and health.read("s1")["repaired_total"] == 3
     checkpoints = DynamoCheckpointStore(tables.names["CheckpointsTable"], tables.client)
     checkpoints.save(Checkpoint(store_id="s1", key="orders"))
     assert [c.key for c in checkpoints.list("s1")] == ["orders"]
