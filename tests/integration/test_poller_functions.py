@@ -37,8 +37,10 @@ def shop() -> Iterator[tuple[FakeShopify, str]]:
 def register(stack: AwsStack, store_id: str, platform: str, url: str, key: str, secret: str = "") -> None:
     vault = SecretsManagerVault(stack.client("secretsmanager"))
     arn = vault.create_or_update(f"storeloom/{store_id}", StoreSecrets(("whsec",), key, secret))
+    # These count the REST fake's requests and faults; GraphQL's walks are in tests/conformance.
+    extra = {"shopify_api": "rest"} if platform == "shopify" else {}
     DynamoStoreRegistry(stack.env("STORES_TABLE"), stack.client("dynamodb")).put(
-        StoreRecord(store_id, platform, url, arn)
+        StoreRecord(store_id, platform, url, arn, extra=extra)
     )
 
 

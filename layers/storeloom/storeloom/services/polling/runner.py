@@ -32,7 +32,7 @@ class UnknownStore(LookupError):
     """A poll job for a store that is not registered (it may have been removed)."""
 
 
-class CredentialsRefused(Exception):
+class CredentialsRefused(ApiError):
     """The platform refused the store's credentials (HTTP 401/403). The poll is not retried: the schedule's
     next tick tries again, and ``stores status`` shows the refusal until a poll succeeds."""
 
@@ -73,7 +73,7 @@ class PollRunner:
             if error.status_code not in REFUSED:
                 raise
             self._record(store.store_id, str(error))
-            raise CredentialsRefused(f"store {store.store_id}: {error}") from error
+            raise CredentialsRefused(f"store {store.store_id}: {error}", error.status_code) from error
         self._record(store.store_id, None)
         if not report.complete and job.mode != "live" and self.jobs is not None:
             self.jobs.send_many([job.model_dump_json()])
