@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from storeloom.domain import eligibility
+from storeloom.domain.eligibility import MARKETPLACE_BUYER
 from storeloom.domain.model import CommerceEvent, Customer, Order, idempotency_key
 from storeloom.domain.types import loads
 from storeloom.platforms.amazon_sp import DESCRIPTOR, AmazonSpAdapter
-from storeloom.platforms.amazon_sp.mapping import MARKETPLACE_BUYER, customer_id_for
+from storeloom.platforms.amazon_sp.mapping import customer_id_for
 from storeloom.platforms.amazon_sp.notification import order_change
 from storeloom.services.platform_port import (
     NormalizationError,

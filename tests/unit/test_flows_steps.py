@@ -10,7 +10,7 @@ from storeloom.domain.decisions import SendRecord
 from storeloom.domain.eligibility import contact_key
 from storeloom.domain.flow_config import QuietHours
 from storeloom.services.flows.ports import ProviderError
-from tests.unit.flows_builders import NOW, STORE, config, customer, order, product, state, world
+from tests.unit.flows_builders import NOW, STORE, cart, config, customer, order, product, state, world
 
 
 def test_due_step_sends_enriched_message_and_schedules_the_next_one() -> None:
@@ -54,6 +54,30 @@ def test_unsubscribed_customer_exits() -> None:
     w.commerce.customers["cust-1"] = customer(email_consent="unsubscribed")
     w.runner().run(state())
     assert w.reasons() == [(0, "exited", "unsubscribed")] and w.channel.delivered == []
+
+
+def test_a_marketplace_only_buyer_exits_as_a_marketplace_buyer_even_if_subscribed() -> None:
+    w = world()
+    w.commerce.customers["cust-1"] = customer(tags=["marketplace_buyer"], email_consent="subscribed")
+    w.runner().run(state())
+    assert w.reasons() == [(0, "exited", "marketplace_buyer")] and w.channel.delivered == []
+
+
+def test_an_amazon_relay_address_is_never_a_send_target() -> None:
+    w = world()
+    relay = "0x9f3c1a@marketplace.amazon.co.uk"
+    w.commerce.customers["cust-1"] = customer(email=relay)
+    w.commerce.carts["cart-1"] = cart(email=relay)
+    w.runner().run(state())
+    assert w.reasons() == [(0, "exited", "marketplace_buyer")] and w.channel.delivered == []
+
+
+def test_a_buyer_known_to_another_store_too_is_not_excluded_by_the_marketplace_rule() -> None:
+    w = world()
+    w.commerce.customers["cust-1"] = customer()
+    w.commerce.customers["amz-1"] = customer(id="amz-1", tags=["marketplace_buyer"], email_consent="unsubscribed")
+    w.runner().run(state())
+    assert w.reasons()[0][2] != "marketplace_buyer"
 
 
 def test_non_subscriber_gets_the_single_allowed_reminder_only() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +40,21 @@ def consent_of(customers: Sequence[Customer], medium: str) -> str:
         if state in states:
             return state
     return states[0] if states else "unknown"
+
+
+MARKETPLACE_BUYER = "marketplace_buyer"
+# Amazon's buyer-seller messaging relay (e.g. 0x1abc@marketplace.amazon.com, .co.uk, .de...).
+_RELAY = re.compile(r"@marketplace\.amazon\.[a-z.]+$")
+
+
+def marketplace_exit(customer_tags: Iterable[Iterable[str]], address: str | None) -> str | None:
+    """``marketplace_buyer`` when the person is known only as a marketplace's buyer (every customer record
+    carries the tag, e.g. Amazon's) or the address is Amazon's relay: marketplaces forbid marketing to their
+    buyers, whatever another store's consent says."""
+    tags = [set(tagged) for tagged in customer_tags]
+    if tags and all(MARKETPLACE_BUYER in tagged for tagged in tags):
+        return MARKETPLACE_BUYER
+    return MARKETPLACE_BUYER if address and _RELAY.search(address.strip().lower()) else None
 
 
 def consent_exit(consent: str, allow_single_reminder: bool, sent_in_run: int) -> str | None:

@@ -28,13 +28,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from storeloom.domain.eligibility import MARKETPLACE_BUYER
 from storeloom.domain.model import Customer, LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus, parse_currency, parse_email
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import decimal_of, optional_id, optional_time, required_id, required_time, text
 from storeloom.services.platform_port import NormalizationError
 
-MARKETPLACE_BUYER = "marketplace_buyer"
 POLLED_TOPIC = "getOrders"  # the topic of a polled Orders v0 order (getOrders is the operation that lists it)
 STATUS: dict[str, tuple[PaymentStatus, FulfillmentStatus | None]] = {
     "PendingAvailability": ("pending", "unfulfilled"),  # a pre-order, not yet authorized

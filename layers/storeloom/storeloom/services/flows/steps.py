@@ -65,7 +65,9 @@ class StepRunner:
             return self._exit(state, "no_contact", now)
         key = rules.contact_key(config.medium, address)
         consent = rules.consent_of(person.customers, config.medium)
-        reason = rules.consent_exit(consent, config.allow_non_subscriber_reminder, state.sent)
+        reason = rules.marketplace_exit((c.tags for c in person.customers), address) or rules.consent_exit(
+            consent, config.allow_non_subscriber_reminder, state.sent
+        )
         if reason is None and self._d.suppressions.is_suppressed(store, key):
             reason = "suppressed"
         lookback = max(config.exclusion_seconds, config.frequency_cap_seconds.get(config.medium, 0))
