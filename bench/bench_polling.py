@@ -24,6 +24,7 @@ from storeloom.platforms.ratelimit import RateLimiter
 from storeloom.platforms.sources import source_for
 from storeloom.services.polling.sync import SyncRequest, SyncService
 from storeloom_tools.fakes import FakeShopify, FakeWooCommerce, LoopbackServer, seed_shopify
+from storeloom_tools.fakes.shopify_graphql import shop_with_graphql
 from storeloom_tools.fakes.woocommerce_data import seed_woocommerce
 from tests.fakes.harness import Harness
 from tests.fakes.polling import MemoryCheckpoints
@@ -62,7 +63,7 @@ def naive_requests() -> int:
 def _serve(platform: str, orders: int, conn: Connection) -> None:
     fake: FakeShopify | FakeWooCommerce
     if platform == "shopify":
-        fake = FakeShopify(bucket_size=10**9)  # the rate limiter is measured elsewhere; here: throughput
+        fake = shop_with_graphql(bucket_size=10**9)  # the rate limiter is measured elsewhere; here: throughput
         seed_shopify(fake.data, orders, CUSTOMERS)
     else:
         fake = FakeWooCommerce()

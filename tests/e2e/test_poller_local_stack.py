@@ -12,7 +12,8 @@ import pytest
 
 from storeloom.adapters.entities import DynamoEntityStore
 from storeloom_tools.cli import main
-from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
+from storeloom_tools.fakes import LoopbackServer, seed_shopify
+from storeloom_tools.fakes.shopify_graphql import shop_with_graphql
 from storeloom_tools.local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +24,7 @@ def test_scheduled_polls_recover_an_edit_whose_webhook_was_dropped(
 ) -> None:
     local_stack.record(tmp_path / ".storeloom" / "local.json")
     monkeypatch.chdir(tmp_path)
-    shop = FakeShopify()
+    shop = shop_with_graphql()
     seed_shopify(shop.data, orders=12, customers=3)
     for row in shop.data.all("orders"):  # all changed within the first poll's 24 h lookback
         shop.data.touch("orders", str(row["id"]))

@@ -19,6 +19,7 @@ from storeloom.domain.model import CommerceEvent
 from storeloom.domain.run import RunState, Subject
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
+from storeloom_tools.fakes.shopify_graphql import shop_with_graphql
 from tests.support.aws import AwsStack
 
 STORE = "shop-live"
@@ -27,7 +28,7 @@ PRODUCT, VARIANT, CUSTOMER = "5300000200001", "5300000300001", "5300000100001"
 
 @pytest.fixture
 def shop() -> Iterator[tuple[FakeShopify, str]]:
-    api = FakeShopify()
+    api = shop_with_graphql()
     seed_shopify(api.data, orders=0, customers=1)
     with LoopbackServer(api) as server:
         yield api, server.url

@@ -17,6 +17,7 @@ from typing import Any
 from storeloom_tools.fakes.catalog import Row
 from storeloom_tools.fakes.server import LoopbackServer
 from storeloom_tools.fakes.shopify import FakeShopify
+from storeloom_tools.fakes.shopify_graphql import shop_with_graphql
 
 
 @dataclass
@@ -26,7 +27,7 @@ class DroppedWebhook:
 
     @classmethod
     def start(cls, port: int = 0) -> DroppedWebhook:
-        shop = FakeShopify()
+        shop = shop_with_graphql()
         return cls(shop, LoopbackServer(shop, port=port).start())
 
     @property

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -26,9 +26,6 @@ from storeloom_tools.fakes.catalog import FakeStoreData, Row
 from storeloom_tools.fakes.clock import VirtualClock
 from storeloom_tools.fakes.faults import Faults
 from storeloom_tools.fakes.shopify_data import stamp
-
-if TYPE_CHECKING:
-    from storeloom_tools.fakes.shopify_graphql import FakeShopifyGraphql
 
 _PATH = re.compile(r"^/admin/api/[\w-]+/(?P<resource>\w+)(?P<count>/count)?(?:/(?P<id>\d+))?\.json$")
 _CUSTOMER_ORDERS = re.compile(r"^/admin/api/[\w-]+/customers/(?P<id>\d+)/orders\.json$")
@@ -70,15 +67,18 @@ class FakeShopify:
     peak_bucket: float = 0.0
     _level: float = 0.0
     _at: float = 0.0
-    _graphql: FakeShopifyGraphql | None = field(default=None, repr=False)
+    # The same shop's GraphQL Admin API, when one is attached (storeloom_tools.fakes.shopify_graphql).
+    graphql_app: Callable[[httpx.Request], httpx.Response] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         clock = self.clock
         self.data = FakeStoreData(stamp, clock.now if clock else _utcnow)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/graphql.json") or request.url.path.startswith("/bulk/"):
-            return self.graphql(request)
+        if self.graphql_app is not None and (
+            request.url.path.endswith("/graphql.json") or request.url.path.startswith("/bulk-results/")
+        ):
+            return self.graphql_app(request)
         self.requests.append(str(request.url))
         if request.headers.get("x-shopify-access-token") != self.access_token:
             return _error(401, "[API] Invalid API key or access token")
@@ -100,15 +100,6 @@ class FakeShopify:
         self._level += 1
         self.peak_bucket = max(self.peak_bucket, self._level)
         return True
-
-    @property
-    def graphql(self) -> FakeShopifyGraphql:
-        """The same shop through the GraphQL Admin API (and its bulk exports), over this shop's data."""
-        if self._graphql is None:
-            from storeloom_tools.fakes.shopify_graphql import FakeShopifyGraphql
-
-            self._graphql = FakeShopifyGraphql(clock=self.clock, rest=self, access_token=self.access_token)
-        return self._graphql
 
     def _route(self, request: httpx.Request) -> httpx.Response:
         nested = _CUSTOMER_ORDERS.match(request.url.path)

@@ -451,6 +451,7 @@ class FakeShopifyGraphql:
         if self.rest is not None:
             self.clock = self.clock or self.rest.clock
             self.data, self.webhooks = self.rest.data, self.rest.webhooks
+            self.rest.graphql_app = self.rest.graphql_app or self
         else:
             self.data = FakeStoreData(stamp, self.clock.now if self.clock else _utcnow)
         self._available = self.maximum_available
@@ -895,3 +896,10 @@ def _errors(message: str, code: str) -> httpx.Response:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def shop_with_graphql(**options: Any) -> FakeShopify:
+    """A fake shop that answers both Admin APIs: REST as FakeShopify, GraphQL and bulk exports over its data."""
+    shop = FakeShopify(**options)
+    FakeShopifyGraphql(clock=shop.clock, rest=shop, access_token=shop.access_token)
+    return shop
