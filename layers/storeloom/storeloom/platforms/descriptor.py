@@ -68,3 +68,5 @@ class PlatformDescriptor:
     needs_extra: Mapping[str, str] = field(default_factory=dict)
     # What ``stores add`` needs in the store's secret, for its one-line error when a value is missing.
     required_secrets: tuple[str, ...] = ("api_key",)
+    # (client, entity) -> the source a backfill pages instead of the client (Shopify's bulk exports), or None.
+    backfill_source: Callable[[Any, str], Any] | None = None

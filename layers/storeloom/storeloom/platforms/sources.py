@@ -74,5 +74,11 @@ class PlatformCatalog:
     def polled_entities(self, store: StoreRecord, live: bool = False) -> tuple[str, ...]:
         return polled_entities(store, live)
 
+    def backfill_source(self, store: StoreRecord, client: PollingClient, entity: str) -> PollingClient:
+        """What a backfill of ``entity`` pages: the platform's bulk path where it has one, else the client."""
+        descriptor = DESCRIPTORS.get(store.platform)  # type: ignore[call-overload]
+        bulk = descriptor.backfill_source(client, entity) if descriptor and descriptor.backfill_source else None
+        return bulk or client
+
     def webhook_topics(self, platform: str) -> tuple[str, ...]:
         return WEBHOOK_TOPICS.get(platform, ())

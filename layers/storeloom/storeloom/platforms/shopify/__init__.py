@@ -12,7 +12,7 @@ from typing import Any
 from storeloom.domain.cursor import ApiPage, Cursor
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.platforms.descriptor import ClientContext, PlatformDescriptor
-from storeloom.platforms.shopify import api_client, graphql_client
+from storeloom.platforms.shopify import api_client, bulk, graphql_client
 from storeloom.platforms.shopify.adapter import ShopifyAdapter
 
 # REST Admin API Standard plan: a bucket of 40 requests leaking 2/s (docs/platforms.md#shopify-rate-limits).
@@ -66,6 +66,12 @@ def shopify_client(store: StoreRecord, secrets: StoreSecrets, context: ClientCon
     return chosen
 
 
+def bulk_backfill(client: Any, entity: str) -> Any:
+    """Backfills of orders, customers and products read one bulk export (streamed JSONL) rather than pages."""
+    graphql = client.graphql if isinstance(client, ShopifyGraphqlWithRestCheckouts) else client
+    return bulk.backfill_source(graphql, entity)
+
+
 DESCRIPTOR = PlatformDescriptor(
     name="shopify",
     adapter=ShopifyAdapter,
@@ -74,6 +80,7 @@ DESCRIPTOR = PlatformDescriptor(
     polled_entities=tuple(api_client.RESOURCES),
     webhook_topics=api_client.WEBHOOK_TOPICS,
     needs_extra={"inventory_levels": "location_ids"},
+    backfill_source=bulk_backfill,
 )
 
 __all__ = ["DESCRIPTOR", "ShopifyAdapter"]

@@ -67,8 +67,10 @@ class PollRunner:
         if store is None:
             raise UnknownStore(f"store_id: {job.store_id!r} is not registered")
         request = SyncRequest(job.store_id, job.entity, job.mode, job.since)
+        client = self.client_for(store, job.mode)
+        source = self.platforms.backfill_source(store, client, job.entity) if job.mode == "backfill" else client
         try:
-            report = self.service.run(request, self.client_for(store, job.mode), remaining_ms, on_page)
+            report = self.service.run(request, source, remaining_ms, on_page)
         except ApiError as error:
             if error.status_code not in REFUSED:
                 raise
