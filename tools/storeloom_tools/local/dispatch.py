@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from storeloom.services.platform_port import ApiError
 from storeloom_tools.local.invoker import HandlerInvoker
 from storeloom_tools.local.provision import REGION, ProvisionedStack, SqsEventSource
 
@@ -203,6 +204,8 @@ class ScheduleTicker:
             return
         try:
             self._invoker.invoke_by_name(target["Arn"], json.loads(target.get("Input") or "{}"))
+        except ApiError as error:  # the store's platform answered badly or not at all: one line is enough
+            logger.warning("schedule %s: %s", schedule["Name"], error)
         except Exception:
             logger.exception("schedule %s: target raised", schedule["Name"])
 
