@@ -10,15 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from storeloom.domain.ingest_message import IngestMessage
 from storeloom.domain.privacy import ComplianceRequest
 from storeloom.domain.types import loads
 from storeloom.services.ingest.ports import DeadLetterSink, RawArchive
-from storeloom.services.ingest.service import AdapterLookup, is_placeholder
-from storeloom.services.ingest.sqs_batch import dead_letter_if_spent
+from storeloom.services.ingest.service import AdapterLookup, body_of, is_placeholder
+from storeloom.services.ingest.sqs_batch import process_with_dead_letters
 from storeloom.services.platform_port import ComplianceAdapter, NormalizationError
 from storeloom.services.redaction import ExportResult
 
@@ -48,7 +45,7 @@ class ComplianceService:
         adapter = self.adapters(message.platform)
         if not isinstance(adapter, ComplianceAdapter) or message.topic not in adapter.compliance_topics:
             raise NormalizationError(f"topic: {message.platform} topic {message.topic!r} is not a compliance topic")
-        payload = loads(self._body_of(message))
+        payload = loads(body_of(message, self.archive))
         if is_placeholder(payload):
             # The archived delivery was itself erased by the redaction it asked for: that request ran.
             return ComplianceOutcome(payload.get("request_id"), message.topic, already_done=True)
@@ -57,13 +54,6 @@ class ComplianceService:
         if isinstance(result, ExportResult):
             return ComplianceOutcome(request.request_id, request.kind, export_key=result.key, counts=result.counts)
         return ComplianceOutcome(request.request_id, request.kind, counts=result)
-
-    def _body_of(self, message: IngestMessage) -> str:
-        if message.body is not None:
-            return message.body
-        if not message.raw_ref:
-            raise ValueError("message has neither a body nor a raw_ref")
-        return self.archive.read(message.raw_ref).decode()
 
 
 @dataclass
@@ -80,20 +70,9 @@ def process_compliance_batch(
 ) -> tuple[dict[str, Any], list[ComplianceOutcome], dict[str, str]]:
     """The partial-failure response for SQS, the outcomes, and the reason of each failed message."""
     outcomes: list[ComplianceOutcome] = []
-    errors: dict[str, str] = {}
 
-    def handle(record: SQSRecord) -> None:
-        try:
-            outcomes.append(worker.service.handle(IngestMessage.model_validate_json(record.body)))
-        except Exception as error:
-            reason = (str(error).splitlines() or [type(error).__name__])[0]
-            errors[record.message_id] = reason
-            spent = dead_letter_if_spent(
-                record.raw_event, worker.dead_letters, worker.max_attempts, type(error).__name__, reason
-            )
-            if not spent:
-                raise
+    def handle(body: str) -> None:
+        outcomes.append(worker.service.handle(IngestMessage.model_validate_json(body)))
 
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    response = process_partial_response(event=event, record_handler=handle, processor=processor)
-    return dict(response), outcomes, errors
+    response, errors = process_with_dead_letters(event, handle, worker.dead_letters, worker.max_attempts)
+    return response, outcomes, errors

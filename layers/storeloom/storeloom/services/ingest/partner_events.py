@@ -17,13 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from storeloom.domain.stores import StoreRecord
 from storeloom.services.ingest.ports import DeadLetterSink
 from storeloom.services.ingest.receiver import Receipt, WebhookReceiver, host_of
-from storeloom.services.ingest.sqs_batch import dead_letter_if_spent
+from storeloom.services.ingest.sqs_batch import process_with_dead_letters
 
 DETAIL_TYPE = "shopifyWebhook"
 SHOP_HEADER = "x-shopify-shop-domain"
@@ -107,19 +104,9 @@ def process_partner_batch(
 ) -> tuple[dict[str, Any], list[Receipt], dict[str, str]]:
     """The partial-failure response for SQS, what was taken in, and the reason of each failed message."""
     receipts: list[Receipt] = []
-    errors: dict[str, str] = {}
 
-    def handle(record: SQSRecord) -> None:
-        try:
-            receipts.append(worker.intake.take(json.loads(record.body)))
-        except Exception as error:
-            reason = (str(error).splitlines() or [type(error).__name__])[0]
-            errors[record.message_id] = reason
-            if not dead_letter_if_spent(
-                record.raw_event, worker.dead_letters, worker.max_attempts, type(error).__name__, reason
-            ):
-                raise
+    def handle(body: str) -> None:
+        receipts.append(worker.intake.take(json.loads(body)))
 
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    response = process_partial_response(event=event, record_handler=handle, processor=processor)
-    return dict(response), receipts, errors
+    response, errors = process_with_dead_letters(event, handle, worker.dead_letters, worker.max_attempts)
+    return response, receipts, errors

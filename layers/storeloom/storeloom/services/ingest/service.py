@@ -183,11 +183,16 @@ class IngestService:
         return self.writer.claim_and_store(event, self.clock())
 
     def _body_of(self, message: IngestMessage) -> str:
-        if message.body is not None:
-            return message.body
-        if not message.raw_ref:
-            raise ValueError("message has neither a body nor a raw_ref")
-        return self.archive.read(message.raw_ref).decode()
+        return body_of(message, self.archive)
+
+
+def body_of(message: IngestMessage, archive: RawArchive) -> str:
+    """The message's body: inline, or read from the raw archive when it was too large to ride along."""
+    if message.body is not None:
+        return message.body
+    if not message.raw_ref:
+        raise ValueError("message has neither a body nor a raw_ref")
+    return archive.read(message.raw_ref).decode()
 
 
 def _fail(batch: BatchResult, message_id: str, reason: str) -> None:

@@ -8,6 +8,7 @@ times out before it can say why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,3 +99,25 @@ def process_sqs_batch(event: dict[str, Any], worker: IngestWorker) -> tuple[dict
     processor = IngestBatchProcessor(worker)
     response = process_partial_response(event=event, record_handler=processor.stage, processor=processor)
     return dict(response), processor.batch
+
+
+def process_with_dead_letters(
+    event: dict[str, Any], handle: Callable[[str], None], dead_letters: DeadLetterSink | None, max_attempts: int
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run ``handle`` on each record's body through Powertools' partial-batch utility; a record that fails is
+    retried by SQS, and on its ``max_attempts``-th receive is dead-lettered with its reason instead.
+    Returns the partial-failure response and the reason of each record that failed."""
+    errors: dict[str, str] = {}
+
+    def record_handler(record: SQSRecord) -> None:
+        try:
+            handle(record.body)
+        except Exception as error:
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            errors[record.message_id] = reason
+            if not dead_letter_if_spent(record.raw_event, dead_letters, max_attempts, type(error).__name__, reason):
+                raise
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor)
+    return dict(response), errors
