@@ -34,7 +34,11 @@ def run_up(args: argparse.Namespace) -> int:
     for flag, port in (("--port", args.port), ("--aws-port", args.aws_port)):
         if not 0 <= port < 65536:
             raise CliError(f"{flag}: must be between 1 and 65535 (or 0 for a free one)")
-    stack = LocalStack(webhook_port=args.port, aws_port=args.aws_port).start()
+    try:
+        stack = LocalStack(webhook_port=args.port, aws_port=args.aws_port)
+    except FileNotFoundError as error:  # run outside the project: say so in one line
+        raise CliError(f"local up: {error}") from error
+    stack.start()
     stopping = threading.Event()
     # Ctrl-C and SIGTERM (kill, docker stop, systemd) both stop the stack and remove its record. Set
     # explicitly, as a shell starting `storeloom local up &` without job control has SIGINT ignored.

@@ -146,6 +146,8 @@ def run_add(args: argparse.Namespace) -> int:
         try:
             check_credentials(store, services.platform_catalog(runtime, 10.0, attempts=2), datetime.now(UTC))
         except CredentialsRefused as refused:
+            if refused.status_code is None:
+                raise CliError(f"--api-url: the {args.platform} API cannot be reached: {refused}") from refused
             raise CliError(
                 f"--api-key: the {args.platform} API cannot be read with these credentials: {refused}"
             ) from refused

@@ -32,8 +32,8 @@ NEXT_STEPS = (
     ("storeloom local up &", "a local stack that stays up (Ctrl-C or kill stops it)"),
     (
         "storeloom stores add --platform shopify --store-id my-shop --api-url http://127.0.0.1:9000 "
-        "--api-key shpat_local --webhook-secret s3cret",
-        "register a store; prints its webhook URL",
+        "--api-key shpat_local --webhook-secret s3cret --skip-check",
+        "register a store; prints its webhook URL (without --skip-check the API is asked once with the key)",
     ),
     ("storeloom entities --store my-shop --type order", "what its webhooks and polls stored"),
     ("storeloom entities --email ada.lovelace@example.com", "one person across every store: records, orders, spend"),

@@ -58,7 +58,12 @@ def secret_name(prefix: str, store_id: str) -> str:
 
 
 class CredentialsRefused(Exception):
-    """The platform API refused the store's credentials (or could not be reached) when asked once."""
+    """The platform API refused the store's credentials (or could not be reached) when asked once.
+    ``status_code`` is the platform's answer, None when it could not be reached at all."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 def check_credentials(new: NewStore, platforms: PlatformCatalog, now: datetime) -> str:
@@ -72,7 +77,7 @@ def check_credentials(new: NewStore, platforms: PlatformCatalog, now: datetime) 
     try:
         platforms.client(record, new.secrets).fetch(entities[0], now - timedelta(minutes=5), None, None)
     except ApiError as error:
-        raise CredentialsRefused(str(error)) from error
+        raise CredentialsRefused(str(error), error.status_code) from error
     return entities[0]
 
 
