@@ -69,6 +69,24 @@ def _pages(client: Any, operation: str, key: str, **arguments: Any) -> Iterator[
         yield from page.get(key, [])
 
 
+def _partition(client: Any, table: str, attribute: str, value: str, **extra: Any) -> Iterator[dict[str, Any]]:
+    """Every item of one partition (``attribute`` = ``value``) of the table or an index, all pages."""
+    return _pages(
+        client,
+        "query",
+        "Items",
+        TableName=table,
+        KeyConditionExpression=f"{attribute} = :key",
+        ExpressionAttributeValues=to_item({":key": value}),
+        **extra,
+    )
+
+
+def _body_of(item: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(from_item(item).get("body") or "{}")
+    return body
+
+
 def _batch_delete(client: Any, table: str, keys: list[dict[str, Any]]) -> None:
     for start in range(0, len(keys), _BATCH_WRITE_LIMIT):
         pending: dict[str, Any] = {
@@ -135,15 +153,8 @@ class EntitiesRedactor:
     def redact_store(self, store_id: str, *, request_id: str) -> int:
         changed = 0
         for entity_type in _PERSON_TYPES:
-            items = _pages(
-                self._client,
-                "query",
-                "Items",
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=to_item({":pk": entity_partition(store_id, entity_type)}),
-                ProjectionExpression="pk, entity_id",
-            )
+            partition = entity_partition(store_id, entity_type)
+            items = _partition(self._client, self._table, "pk", partition, ProjectionExpression="pk, entity_id")
             keys = [(from_item(i)["pk"], from_item(i)["entity_id"]) for i in items]
             changed += sum(self._redact_item(key) for key in keys)
         return changed
@@ -155,15 +166,7 @@ class EntitiesRedactor:
         lookups = [("by_email", "email_key", f"{store}#{email}") for email in person.emails]
         lookups += [("by_customer", "customer_key", f"{store}#{customer}") for customer in person.customer_ids]
         for index, attribute, value in lookups:
-            for item in _pages(
-                self._client,
-                "query",
-                "Items",
-                TableName=self._table,
-                IndexName=index,
-                KeyConditionExpression=f"{attribute} = :key",
-                ExpressionAttributeValues=to_item({":key": value}),
-            ):
+            for item in _partition(self._client, self._table, attribute, value, IndexName=index):
                 found[_key_of(item)] = item
         named = [("customer", c) for c in person.customer_ids] + [("order", o) for o in person.order_ids]
         for entity_type, entity_id in named:
@@ -282,16 +285,8 @@ class OutboxRedactor:
         return len(keys)
 
     def _messages(self, store_id: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        for item in _pages(
-            self._client,
-            "query",
-            "Items",
-            TableName=self._table,
-            KeyConditionExpression="store_id = :store",
-            ExpressionAttributeValues=to_item({":store": store_id}),
-        ):
-            body = json.loads(from_item(item).get("body") or "{}")
-            yield {"store_id": item["store_id"], "sk": item["sk"]}, body
+        for item in _partition(self._client, self._table, "store_id", store_id):
+            yield {"store_id": item["store_id"], "sk": item["sk"]}, _body_of(item)
 
 
 def _addressed_to(person: Person, message: Mapping[str, Any]) -> bool:
@@ -346,29 +341,15 @@ class FlowRunsRedactor:
         return len(keys)
 
     def _decisions(self, person: Person) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        for item in _pages(
-            self._client,
-            "query",
-            "Items",
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": f"{person.store_id}#decisions"}),
-        ):
-            body = json.loads(from_item(item).get("body") or "{}")
+        for item in _partition(self._client, self._table, "pk", f"{person.store_id}#decisions"):
+            body = _body_of(item)
             if person.mentions(body):
                 yield {"pk": item["pk"], "sk": item["sk"]}, body
 
     def _history(self, person: Person) -> dict[str, list[dict[str, Any]]]:
         history: dict[str, list[dict[str, Any]]] = {}
         for contact in person.contact_keys:
-            rows = _pages(
-                self._client,
-                "query",
-                "Items",
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=to_item({":pk": f"{person.store_id}#contact#{contact}"}),
-            )
+            rows = _partition(self._client, self._table, "pk", f"{person.store_id}#contact#{contact}")
             history[contact] = [from_item(row) for row in rows]
         return history
 
@@ -393,14 +374,7 @@ class SuppressionsRedactor:
         return sum(self._keep_hash_only(item) for item in self._entries(person))
 
     def redact_store(self, store_id: str, *, request_id: str) -> int:
-        items = _pages(
-            self._client,
-            "query",
-            "Items",
-            TableName=self._table,
-            KeyConditionExpression="store_id = :store",
-            ExpressionAttributeValues=to_item({":store": store_id}),
-        )
+        items = _partition(self._client, self._table, "store_id", store_id)
         return sum(self._keep_hash_only(item) for item in items)
 
     def _entries(self, person: Person) -> list[dict[str, Any]]:
