@@ -17,26 +17,18 @@ from datetime import datetime
 from typing import Any
 
 from storeloom.domain.model import Cart, LineItem
+from storeloom.platforms.bigcommerce.lines import line_item
 from storeloom.platforms.bigcommerce.values import bc_id, optional_bc_time, required_bc_time
 from storeloom.platforms.envelope import build
-from storeloom.platforms.timeparse import money, optional_id, optional_money, required_id, text
+from storeloom.platforms.timeparse import optional_id, optional_money, required_id, text
 from storeloom.services.platform_port import NormalizationError
 
 _ITEM_KINDS = ("physical_items", "digital_items", "custom_items")
 
 
 def _line(item: Mapping[str, Any], currency: str | None, field: str) -> LineItem:
-    price = item.get("list_price") if item.get("list_price") is not None else item.get("sale_price")
-    return build(
-        LineItem,
-        product_id=bc_id(item.get("product_id"), f"{field}.product_id"),
-        variant_id=bc_id(item.get("variant_id"), f"{field}.variant_id"),
-        sku=text(item.get("sku")),
-        title=text(item.get("name")) or "",
-        quantity=item.get("quantity"),
-        unit_price=money(price, currency, f"{field}.list_price"),
-        image_url=text(item.get("image_url")),
-    )
+    price_field = "list_price" if item.get("list_price") is not None else "sale_price"
+    return line_item(item, currency, field, price_field)
 
 
 def _lines(item: Mapping[str, Any], currency: str | None) -> list[LineItem]:

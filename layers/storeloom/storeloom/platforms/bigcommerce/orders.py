@@ -34,6 +34,7 @@ from typing import Any
 
 from storeloom.domain.model import LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus
+from storeloom.platforms.bigcommerce.lines import line_item
 from storeloom.platforms.bigcommerce.values import bc_id, optional_bc_time, required_bc_time
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import decimal_of, money, optional_int, optional_money, required_id, text
@@ -108,17 +109,8 @@ def _consignment_lines(consignments: Any) -> Iterator[Any]:
 
 
 def _line(line: Mapping[str, Any], currency: str | None, field: str) -> LineItem:
-    price = line.get("price_inc_tax") if line.get("price_inc_tax") not in (None, "") else line.get("base_price")
-    return build(
-        LineItem,
-        product_id=bc_id(line.get("product_id"), f"{field}.product_id"),
-        variant_id=bc_id(line.get("variant_id"), f"{field}.variant_id"),
-        sku=text(line.get("sku")),
-        title=text(line.get("name")) or "",
-        quantity=line.get("quantity"),
-        unit_price=money(price, currency, f"{field}.price_inc_tax"),
-        image_url=text(line.get("image_url")),
-    )
+    price_field = "price_inc_tax" if line.get("price_inc_tax") not in (None, "") else "base_price"
+    return line_item(line, currency, field, price_field)
 
 
 def _discount(item: Mapping[str, Any], currency: str | None) -> Money | None:
