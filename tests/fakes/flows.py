@@ -82,6 +82,9 @@ class MemoryCommerce:
     def customer(self, store_id: str, customer_id: str) -> Customer | None:
         return self.customers.get(customer_id)
 
+    def order(self, store_id: str, order_id: str) -> Order | None:
+        return next((o for o in reversed(self.orders) if o.id == order_id), None)
+
     def customers_by_email(self, store_id: str, email: str) -> list[Customer]:
         return [c for c in self.customers.values() if c.email == email.strip().lower()]
 
@@ -90,6 +93,9 @@ class MemoryCommerce:
 
     def product(self, store_id: str, product_id: str) -> Product | None:
         return self.products.get(product_id)
+
+    def products_by_id(self, store_id: str, product_ids: Sequence[str]) -> dict[str, Product]:
+        return {i: self.products[i] for i in product_ids if i in self.products}
 
 
 @dataclass

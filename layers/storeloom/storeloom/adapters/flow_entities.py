@@ -13,6 +13,20 @@ from storeloom.adapters.entities import entity_partition
 from storeloom.domain.model import Cart, Customer, Order, Product
 
 E = TypeVar("E", bound=BaseModel)
+_BATCH_GET_LIMIT = 100
+
+
+def batch_get(client: Any, table: str, keys: list[dict[str, Any]], attempts: int = 5) -> list[dict[str, Any]]:
+    """The items of ``keys`` (at most 100) in one BatchGetItem, again for any keys DynamoDB left unprocessed."""
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    for _ in range(attempts):
+        response = client.batch_get_item(RequestItems=request)
+        items.extend(response.get("Responses", {}).get(table, []))
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return items
+    raise RuntimeError(f"BatchGetItem left keys unprocessed after {attempts} attempts")
 
 
 class DynamoCommerceReader:
@@ -26,8 +40,25 @@ class DynamoCommerceReader:
     def customer(self, store_id: str, customer_id: str) -> Customer | None:
         return self._get(store_id, "customer", customer_id, Customer)
 
+    def order(self, store_id: str, order_id: str) -> Order | None:
+        return self._get(store_id, "order", order_id, Order)
+
     def product(self, store_id: str, product_id: str) -> Product | None:
         return self._get(store_id, "product", product_id, Product)
+
+    def products_by_id(self, store_id: str, product_ids: Sequence[str]) -> dict[str, Product]:
+        """One BatchGetItem per 100 ids (retrying what DynamoDB leaves unprocessed)."""
+        found: dict[str, Product] = {}
+        ids = list(dict.fromkeys(product_ids))
+        partition = entity_partition(store_id, "product")
+        for start in range(0, len(ids), _BATCH_GET_LIMIT):
+            keys = [to_item({"pk": partition, "entity_id": i}) for i in ids[start : start + _BATCH_GET_LIMIT]]
+            for item in batch_get(self._client, self._table, keys):
+                body = from_item(item).get("body")
+                if body:
+                    product = Product.model_validate_json(body)
+                    found[product.id] = product
+        return found
 
     def customers_by_email(self, store_id: str, email: str) -> list[Customer]:
         key = f"{store_id}#{email.strip().lower()}"

@@ -35,7 +35,11 @@ def converted(cart: Cart, orders: Iterable[Order], since: datetime) -> bool:
 
 def consent_of(customers: Sequence[Customer], medium: str) -> str:
     """The most restrictive word across every record of the person: one unsubscribe wins."""
-    states = [c.email_consent if medium == "email" else c.sms_consent for c in customers]
+    return strictest([c.email_consent if medium == "email" else c.sms_consent for c in customers])
+
+
+def strictest(states: Sequence[str]) -> str:
+    """One unsubscribe wins over any subscription; a subscription over not knowing."""
     for state in ("unsubscribed", "subscribed"):
         if state in states:
             return state
@@ -79,6 +83,14 @@ def excluded(
     flows = set(abandonment_flows)
     since = now - timedelta(seconds=seconds)
     return any(s.flow_id in flows and s.run_id != run_id and s.at > since for s in sends)
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def zone(name: str | None, default: str) -> ZoneInfo:

@@ -10,8 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Medium = Literal["email", "sms"]
 Provider = Literal["outbox", "ses", "webhook"]
 ABANDONED_CART = "abandoned_cart"
+POST_PURCHASE = "post_purchase"
+WINBACK = "winback"
+FLOWS = (ABANDONED_CART, POST_PURCHASE, WINBACK)
 HOUR = 3600
 DAY = 24 * HOUR
+# Each flow's steps when the operator names none (PLATFORMS.md, Engine defaults: abandoned cart +1 h/+24 h/+72 h,
+# post-purchase 14 days for durables; issue 10: win-back at 0, 7 and 14 days).
+DEFAULT_DELAYS = {ABANDONED_CART: [HOUR, DAY, 3 * DAY], POST_PURCHASE: [14 * DAY], WINBACK: [0, 7 * DAY, 14 * DAY]}
 _UNITS = {"s": 1, "m": 60, "h": HOUR, "d": DAY}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 
@@ -49,6 +55,13 @@ class FlowConfig(BaseModel):
     version: int = Field(default=0, ge=0)
     enabled: bool = True
     delays_seconds: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [HOUR, DAY, 3 * DAY])
+    category_delays: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="post_purchase: the first step's delay for orders with a product in `category:NAME` or "
+        "`tag:NAME` (a consumable's cycle); the shortest match wins",
+    )
+    reentry_seconds: int = Field(default=180 * DAY, ge=0, description="winback: one entry per person per this")
+    related_limit: int = Field(default=3, ge=1, le=12, description="post_purchase: products suggested")
     medium: Medium = "email"
     provider: Provider = "outbox"
     incentive: str | None = None
@@ -66,6 +79,31 @@ class FlowConfig(BaseModel):
     enrichment_fallback_max_age_seconds: int = Field(default=DAY, ge=0)
     defer_seconds: int = Field(default=15 * 60, gt=0)
     max_defers: int = Field(default=10, ge=0, description="then the step is skipped as defer_limit")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flow_defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and "delays_seconds" not in data:
+            flow = data.get("flow_id", ABANDONED_CART)
+            if flow in DEFAULT_DELAYS:
+                return {**data, "delays_seconds": list(DEFAULT_DELAYS[flow])}
+        return data
+
+    @field_validator("flow_id")
+    @classmethod
+    def _known_flow(cls, flow_id: str) -> str:
+        if flow_id not in FLOWS:
+            raise ValueError(f"not a flow: {flow_id!r} (flows: {', '.join(FLOWS)})")
+        return flow_id
+
+    @field_validator("category_delays")
+    @classmethod
+    def _category_keys(cls, delays: dict[str, int]) -> dict[str, int]:
+        for key in delays:
+            kind, _, name = key.partition(":")
+            if kind not in ("category", "tag") or not name.strip():
+                raise ValueError(f"category delay {key!r}: use category:NAME or tag:NAME")
+        return delays
 
     @field_validator("delays_seconds")
     @classmethod

@@ -37,6 +37,13 @@ class OrderFacts(BaseModel):
     payment_status: str
     cancelled: bool = False
     product_ids: list[str] = Field(default_factory=list)
+    cart_id: str | None = None
+
+    @property
+    def purchase(self) -> bool:
+        """An order that stops abandoned-cart reminders: anything not cancelled, failed or voided (a pending
+        bank transfer is a purchase too)."""
+        return not self.cancelled and self.payment_status not in ("failed", "voided")
 
     @property
     def qualifying(self) -> bool:
@@ -84,7 +91,7 @@ class PersonProfile(BaseModel):
     timezone: str | None = None
     timezone_source: TimezoneSource | None = None
     tags: list[str] = Field(default_factory=list)
-    orders: dict[str, OrderFacts] = Field(default_factory=dict)
+    orders: dict[str, OrderFacts] = Field(default_factory=dict, description="every order, qualifying or not")
     segments: dict[str, UtcDatetime] = Field(default_factory=dict, description="segment -> in it since")
     next_change_at: UtcDatetime | None = Field(default=None, description="when time alone moves a segment")
     sends: list[ContactRecord] = Field(default_factory=list)

@@ -29,26 +29,34 @@ def window_of(occurred_at: datetime, cart_created_at: datetime | None, window_se
     return max(0, int((occurred_at - cart_created_at).total_seconds()) // window_seconds)
 
 
-def execution_name(flow_id: str, store_id: str, cart_id: str, window: int) -> str:
-    """Deterministic and valid for Step Functions (<= 80 of ``[A-Za-z0-9_-]``)."""
-    plain = f"{flow_id}-{store_id}-{cart_id}-w{window}"
+def execution_name(flow_id: str, store_id: str, subject_id: str, window: int) -> str:
+    """Deterministic and valid for Step Functions (<= 80 of ``[A-Za-z0-9_-]``): one run per flow, store,
+    subject (cart, order or person) and window."""
+    plain = f"{flow_id}-{store_id}-{subject_id}-w{window}"
     safe = _UNSAFE.sub("_", plain)
     if safe == plain and len(plain) <= _NAME_LIMIT:
         return plain
-    digest = hashlib.sha256(f"{flow_id}\0{store_id}\0{cart_id}\0{window}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{flow_id}\0{store_id}\0{subject_id}\0{window}".encode()).hexdigest()
     return f"{flow_id[:24]}-w{window}-{digest[:40]}"
 
 
 class Subject(BaseModel):
-    """Who and what the run is about, as known at entry; steps re-read the current state."""
+    """Who and what the run is about, as known at entry; steps re-read the current state.
+
+    An abandoned-cart run is about a cart, a post-purchase run about an order, a win-back run about a person.
+    """
 
     model_config = ConfigDict(frozen=True)
     store_id: str
-    cart_id: str
+    cart_id: str | None = None
+    order_id: str | None = None
+    person_id: str | None = None
     customer_id: str | None = None
     email: str | None = None
     phone: str | None = None
-    active_since: UtcDatetime = Field(description="cart created_at, else its first activity seen")
+    product_ids: list[str] = Field(default_factory=list, description="post_purchase: what the order bought")
+    catalog: list[str] = Field(default_factory=list, description="post_purchase: its category:/tag: keys")
+    active_since: UtcDatetime = Field(description="cart created_at, else its first activity seen; or entry")
 
 
 class RunState(BaseModel):

@@ -36,23 +36,30 @@ class Enricher:
 
     def enrich(self, store_id: str, items: list[LineItem], config: FlowConfig, now: datetime) -> Enrichment:
         ids = sorted({item.product_id for item in items if item.product_id})
+        products, source = self.products(store_id, ids, config, now)
+        return Enrichment("deferred") if source == "deferred" else apply(items, products, source)
+
+    def products(
+        self, store_id: str, ids: list[str], config: FlowConfig, now: datetime
+    ) -> tuple[dict[str, Product], str]:
+        """The products as the platform has them now (``live``), as stored (``store``: no live API, or
+        ``fallback``: it failed and the copies are fresh enough), or nothing (``deferred``)."""
         if self.live is None:
-            return apply(items, self._stored(store_id, ids), "store")
+            return self._stored(store_id, ids), "store"
         try:
-            return apply(items, self._live(store_id, ids, config.enrichment_attempts), "live")
+            return self._live(store_id, ids, config.enrichment_attempts), "live"
         except LiveUnsupported:
-            return apply(items, self._stored(store_id, ids), "store")
+            return self._stored(store_id, ids), "store"
         except EnrichmentUnavailable:
             stored = self._stored(store_id, ids)
             max_age = config.enrichment_fallback_max_age_seconds
             fresh = all(
                 (p := stored.get(i)) is not None and (now - p.updated_at).total_seconds() <= max_age for i in ids
             )
-            return apply(items, stored, "fallback") if fresh else Enrichment("deferred")
+            return (stored, "fallback") if fresh else ({}, "deferred")
 
     def _stored(self, store_id: str, ids: list[str]) -> dict[str, Product]:
-        found = {i: self.reader.product(store_id, i) for i in ids}
-        return {i: p for i, p in found.items() if p is not None}
+        return self.reader.products_by_id(store_id, ids) if ids else {}
 
     def _live(self, store_id: str, ids: list[str], attempts: int) -> dict[str, Product]:
         assert self.live is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -10,6 +11,7 @@ from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.model import Cart, Customer, Order, Product
 from storeloom.domain.outbound import OutboundMessage
+from storeloom.domain.person import ActiveRun, PersonProfile
 
 
 class FlowConfigRepository(Protocol):
@@ -49,11 +51,79 @@ class CommerceReader(Protocol):
 
     def customer(self, store_id: str, customer_id: str) -> Customer | None: ...
 
+    def order(self, store_id: str, order_id: str) -> Order | None: ...
+
     def customers_by_email(self, store_id: str, email: str) -> list[Customer]: ...
 
     def orders_for(self, store_id: str, customer_ids: Sequence[str], email: str | None) -> list[Order]: ...
 
     def product(self, store_id: str, product_id: str) -> Product | None: ...
+
+    def products_by_id(self, store_id: str, product_ids: Sequence[str]) -> dict[str, Product]:
+        """The stored products among ``product_ids``, read together."""
+        ...
+
+
+class PersonReader(Protocol):
+    """The identity graph's person records (storeloom.domain.person)."""
+
+    def person(self, store_id: str, person_id: str) -> PersonProfile | None:
+        """The profile, following a merge to the person it went into."""
+        ...
+
+    def find(self, store_id: str, keys: Sequence[tuple[str, str]]) -> PersonProfile | None:
+        """The person any of ``(kind, value)`` keys names (customer, email, phone, token)."""
+        ...
+
+
+class RunTracker(Protocol):
+    """A person's active runs, which other flows exclude around."""
+
+    def entered(self, store_id: str, person_id: str, run: ActiveRun) -> None: ...
+
+    def ended(self, store_id: str, person_id: str, run_id: str, at: datetime) -> None: ...
+
+
+class CatalogReader(Protocol):
+    """What the post-purchase flow suggests from: co-purchase counts and category or tag members."""
+
+    def copurchase(self, store_id: str, product_ids: Sequence[str]) -> dict[str, dict[str, int]]: ...
+
+    def members(self, store_id: str, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Product ids per ``category:NAME`` / ``tag:NAME`` key."""
+        ...
+
+
+class StepSession(Protocol):
+    """A unit of work per step: the adapters read what a step needs up front in one batch and write its
+    decision, send record and run changes together at the end, so a step costs a handful of requests."""
+
+    def prefetch(self, plan: ReadPlan) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    store_id: str
+    person_id: str | None = None
+    contact_keys: tuple[str, ...] = ()
+    carts: tuple[str, ...] = ()
+    orders: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    copurchase: tuple[str, ...] = ()
+    catalog: tuple[str, ...] = ()
+
+
+class NoSession:
+    """For adapters that read and write directly (the in-memory ones)."""
+
+    def prefetch(self, plan: ReadPlan) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
 
 
 class LiveCommerce(Protocol):

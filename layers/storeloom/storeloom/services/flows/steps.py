@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from storeloom.domain import eligibility as rules
 from storeloom.domain.decisions import Decision, DecisionKind, SendRecord
-from storeloom.domain.model import Cart
+from storeloom.domain.flow_config import ABANDONED_CART, DAY, POST_PURCHASE, WINBACK
+from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.run import RunState
 from storeloom.domain.schedule import next_step
 from storeloom.services.flows.enrich import Enricher
-from storeloom.services.flows.identity import Person, conversion, resolve
-from storeloom.services.flows.message import build_message
+from storeloom.services.flows.identity import Person, resolve
 from storeloom.services.flows.once import OnceSender
-from storeloom.services.flows.ports import CommerceReader, ContactHistory, DecisionLog, LiveCommerce, SuppressionList
+from storeloom.services.flows.ports import (
+    CatalogReader,
+    CommerceReader,
+    ContactHistory,
+    DecisionLog,
+    LiveCommerce,
+    NoSession,
+    PersonReader,
+    ReadPlan,
+    RunTracker,
+    StepSession,
+    SuppressionList,
+)
 
 ABANDONMENT_FLOWS = ("abandoned_cart", "abandoned_checkout", "abandoned_browse")
 
@@ -35,99 +48,125 @@ class StepDeps:
     enricher: Enricher
     live: LiveCommerce | None = None
     clock: Callable[[], datetime] = _utcnow
+    people: PersonReader | None = None
+    runs: RunTracker | None = None
+    catalog: CatalogReader | None = None
+    session: StepSession = field(default_factory=NoSession)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where and when a step may send: the address, its hashed key and the recipient's zone."""
+
+    address: str
+    key: str
+    zone: str
+    zone_source: str
+
+    def detail(self) -> dict[str, str]:
+        return {"tz": self.zone, "tz_source": self.zone_source}
+
+
+class FlowSteps(Protocol):
+    def plan(self, state: RunState) -> ReadPlan: ...
+
+    def run(self, runner: StepRunner, state: RunState, now: datetime) -> RunState: ...
 
 
 class StepRunner:
-    def __init__(self, deps: StepDeps) -> None:
+    def __init__(self, deps: StepDeps, flows: dict[str, FlowSteps] | None = None) -> None:
         self._d = deps
+        self._flows = flows if flows is not None else default_flows()
+
+    @property
+    def deps(self) -> StepDeps:
+        return self._d
 
     def run(self, state: RunState) -> RunState:
-        now = self._d.clock()
-        store = state.subject.store_id
-        cart = self._d.commerce.cart(store, state.subject.cart_id)
-        if cart is None:
-            return self._exit(state, "cart_missing", now)
-        person = resolve(self._d.commerce, state.subject, cart)
-        bought = conversion(self._d.commerce, self._d.live, cart, person, state.subject.active_since, store)
-        if bought.converted:
-            return self._exit(state, "converted", now, {"orders": bought.source})
-        if cart.updated_at > state.anchor:
-            state = state.model_copy(update={"anchor": cart.updated_at})
-            plan = next_step(state.config, state.anchor, state.step, now)
-            if plan.step == state.step and plan.wait_seconds > 0:
-                return self._wait(state, "cart_active", plan.wait_seconds, now)
-        return self._gate(state, cart, person, now, bought.source)
+        flow = self._flows.get(state.config.flow_id)
+        if flow is None:
+            raise ValueError(f"no steps for flow {state.config.flow_id!r}")
+        self._d.session.prefetch(flow.plan(state))
+        after = flow.run(self, state, self._d.clock())
+        self._d.session.flush()
+        return after
 
-    def _gate(self, state: RunState, cart: Cart, person: Person, now: datetime, orders: str) -> RunState:
+    def person(self, state: RunState, email: str | None = None, customer_id: str | None = None) -> Person:
+        return resolve(self._d.commerce, self._d.people, state.subject, email, customer_id)
+
+    def gate(self, state: RunState, person: Person, now: datetime) -> RunState | Contact:
+        """Consent, suppression, exclusions, caps and quiet hours: the state to return, or where to send."""
         config, store = state.config, state.subject.store_id
         address = person.address(config.medium)
         if not address:
-            return self._exit(state, "no_contact", now)
+            return self.exit(state, "no_contact", now)
         key = rules.contact_key(config.medium, address)
-        consent = rules.consent_of(person.customers, config.medium)
-        reason = rules.marketplace_exit((c.tags for c in person.customers), address) or rules.consent_exit(
+        consent = rules.strictest(person.consents(config.medium))
+        reason = rules.marketplace_exit(person.tags, address) or rules.consent_exit(
             consent, config.allow_non_subscriber_reminder, state.sent
         )
         if reason is None and self._d.suppressions.is_suppressed(store, key):
             reason = "suppressed"
-        lookback = max(config.exclusion_seconds, config.frequency_cap_seconds.get(config.medium, 0))
+        lookback = max(config.exclusion_seconds, config.frequency_cap_seconds.get(config.medium, 0), DAY)
         sends = self._d.history.sends(store, key, now - timedelta(seconds=lookback))
-        if reason is None and rules.excluded(sends, state.run_id, ABANDONMENT_FLOWS, config.exclusion_seconds, now):
+        abandonment = config.flow_id in ABANDONMENT_FLOWS
+        if (
+            reason is None
+            and abandonment
+            and rules.excluded(sends, state.run_id, ABANDONMENT_FLOWS, config.exclusion_seconds, now)
+        ):
             reason = "excluded"
         if reason is not None:
-            return self._exit(state, reason, now)
+            return self.exit(state, reason, now)
+        if not abandonment and _in_abandonment(person, sends, now):
+            return self.wait(state, "abandonment_active", DAY, now)
         cap = config.frequency_cap_seconds.get(config.medium, 0)
         if rules.capped(sends, config.medium, cap, now, (state.run_id, state.step)):
-            return self._advance(state, now, skipped="frequency_cap")
-        tz = rules.zone(person.timezone, config.default_timezone)
-        until = rules.quiet_until(now, tz, config.quiet_hours.get(config.medium))
+            return self.advance(state, now, skipped="frequency_cap")
+        contact = _contact(person, address, key, config.default_timezone)
+        until = rules.quiet_until(now, rules.zone(contact.zone, "UTC"), config.quiet_hours.get(config.medium))
         if until is not None:
-            return self._wait(state, "quiet_hours", math.ceil((until - now).total_seconds()), now)
-        return self._enrich_and_send(state, cart, (address, key), now, orders)
+            seconds = math.ceil((until - now).total_seconds())
+            return self.wait(state, "quiet_hours", seconds, now, contact.detail())
+        return contact
 
-    def _enrich_and_send(
-        self, state: RunState, cart: Cart, contact: tuple[str, str], now: datetime, orders: str
+    def send(
+        self, state: RunState, message: OutboundMessage, contact: Contact, now: datetime, detail: dict[str, str]
     ) -> RunState:
-        config, (address, key) = state.config, contact
-        enrichment = self._d.enricher.enrich(config.store_id, cart.line_items, config, now)
-        if enrichment.deferred:
-            deferred = {"enrichment": enrichment.source, "orders": orders}
-            return self._wait(state, "enrichment_unavailable", config.defer_seconds, now, deferred)
-        detail = {"enrichment": enrichment.source, "dropped": ",".join(enrichment.dropped), "orders": orders}
-        if not enrichment.items:
-            return self._exit(state, "out_of_stock", now, detail)
-        variant = rules.variant_for(config.variants, config.flow_id, key)
-        message = build_message(state, cart, address, enrichment.items, variant, now)
+        config = state.config
         provider_id, _ = self._d.sender.send(message, config.provider, now, config.webhook_url)
         record = SendRecord(now, config.medium, config.flow_id, state.run_id, state.step)
-        self._d.history.record_send(config.store_id, key, record)
-        self._decide(state, "sent", None, now, message_id=provider_id, variant=variant, detail=detail)
-        return self._advance(state.model_copy(update={"sent": state.sent + 1}), now)
+        self._d.history.record_send(config.store_id, contact.key, record)
+        full = {**detail, **contact.detail()}
+        self.decide(state, "sent", None, now, message_id=provider_id, variant=message.variant, detail=full)
+        return self.advance(state.model_copy(update={"sent": state.sent + 1}), now)
 
-    def _advance(self, state: RunState, now: datetime, skipped: str | None = None) -> RunState:
+    def advance(self, state: RunState, now: datetime, skipped: str | None = None) -> RunState:
         if skipped is not None:
-            self._decide(state, "suppressed", skipped, now)
+            self.decide(state, "suppressed", skipped, now)
         plan = next_step(state.config, state.anchor, state.step + 1, now)
         for step in plan.stale:
-            self._decide(state.model_copy(update={"step": step, "attempt": 0}), "suppressed", "stale", now)
+            self.decide(state.model_copy(update={"step": step, "attempt": 0}), "suppressed", "stale", now)
         if plan.step is None:
             last = len(state.config.delays_seconds)
-            return self._exit(state.model_copy(update={"step": last, "attempt": 0}), "completed", now)
+            return self.exit(state.model_copy(update={"step": last, "attempt": 0}), "completed", now)
         return state.model_copy(update={"step": plan.step, "attempt": 0, "wait_seconds": plan.wait_seconds})
 
-    def _wait(
+    def wait(
         self, state: RunState, reason: str, seconds: int, now: datetime, detail: dict[str, str] | None = None
     ) -> RunState:
         if state.attempt >= state.config.max_defers:
-            return self._advance(state, now, skipped="defer_limit")
-        self._decide(state, "waited", reason, now, detail={"seconds": str(seconds), **(detail or {})})
+            return self.advance(state, now, skipped="defer_limit")
+        self.decide(state, "waited", reason, now, detail={"seconds": str(seconds), **(detail or {})})
         return state.model_copy(update={"attempt": state.attempt + 1, "wait_seconds": max(0, seconds)})
 
-    def _exit(self, state: RunState, reason: str, now: datetime, detail: dict[str, str] | None = None) -> RunState:
-        self._decide(state, "exited", reason, now, detail=detail or {})
+    def exit(self, state: RunState, reason: str, now: datetime, detail: dict[str, str] | None = None) -> RunState:
+        self.decide(state, "exited", reason, now, detail=detail or {})
+        if self._d.runs is not None and state.subject.person_id:
+            self._d.runs.ended(state.subject.store_id, state.subject.person_id, state.run_id, now)
         return state.model_copy(update={"done": True, "wait_seconds": 0})
 
-    def _decide(
+    def decide(
         self,
         state: RunState,
         kind: DecisionKind,
@@ -165,3 +204,25 @@ def decision_for(
         variant=variant,
         detail=detail or {},
     )
+
+
+def _in_abandonment(person: Person, sends: Sequence[SendRecord], now: datetime) -> bool:
+    """In an abandonment run now, or sent an abandonment message within the day: no lifecycle message today."""
+    if person.profile is not None and person.profile.active_runs(now, ABANDONMENT_FLOWS):
+        return True
+    return any(s.flow_id in ABANDONMENT_FLOWS and s.at > now - timedelta(days=1) for s in sends)
+
+
+def _contact(person: Person, address: str, key: str, store_zone: str) -> Contact:
+    zone, source = person.timezone
+    if zone and rules.valid_zone(zone):
+        return Contact(address, key, zone, source or "platform")
+    return Contact(address, key, store_zone, "store")
+
+
+def default_flows() -> dict[str, FlowSteps]:
+    from storeloom.services.flows.cart_recovery import CartRecovery
+    from storeloom.services.flows.post_purchase import PostPurchase
+    from storeloom.services.flows.winback import Winback
+
+    return {ABANDONED_CART: CartRecovery(), POST_PURCHASE: PostPurchase(), WINBACK: Winback()}
