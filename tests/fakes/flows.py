@@ -10,6 +10,7 @@ from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.model import Cart, Customer, Order, Product
 from storeloom.domain.outbound import OutboundMessage
+from storeloom.domain.person import ActiveRun, PersonProfile
 
 
 @dataclass
@@ -141,3 +142,53 @@ class MemoryExecutions:
             return False
         self.started[name] = payload
         return True
+
+
+@dataclass
+class MemoryPeople:
+    """Person records and identity keys, plus the runs the starter and the steps track on them."""
+
+    profiles: dict[str, PersonProfile] = field(default_factory=dict)
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, profile: PersonProfile) -> PersonProfile:
+        self.profiles[profile.person_id] = profile
+        self.keys.update({("customer", c): profile.person_id for c in profile.customer_ids})
+        self.keys.update({("email", e): profile.person_id for e in profile.emails})
+        return profile
+
+    def person(self, store_id: str, person_id: str) -> PersonProfile | None:
+        profile = self.profiles.get(person_id)
+        while profile is not None and profile.merged_into:
+            profile = self.profiles.get(profile.merged_into)
+        return profile
+
+    def find(self, store_id: str, keys: Sequence[tuple[str, str]]) -> PersonProfile | None:
+        for kind, value in keys:
+            normalized = value.strip().lower() if kind == "email" else value
+            if (person_id := self.keys.get((kind, normalized))) is not None:
+                return self.person(store_id, person_id)
+        return None
+
+    def entered(self, store_id: str, person_id: str, run: ActiveRun) -> None:
+        profile = self.profiles[person_id]
+        self.profiles[person_id] = profile.model_copy(update={"runs": {**profile.runs, run.run_id: run}})
+
+    def ended(self, store_id: str, person_id: str, run_id: str, at: datetime) -> None:
+        profile = self.profiles.get(person_id)
+        if profile is None or run_id not in profile.runs:
+            return
+        ended = profile.runs[run_id].model_copy(update={"until": at})
+        self.profiles[person_id] = profile.model_copy(update={"runs": {**profile.runs, run_id: ended}})
+
+
+@dataclass
+class MemoryCatalog:
+    together: dict[str, dict[str, int]] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+
+    def copurchase(self, store_id: str, product_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        return {p: self.together[p] for p in product_ids if p in self.together}
+
+    def members(self, store_id: str, keys: Sequence[str]) -> dict[str, list[str]]:
+        return {k: self.groups[k] for k in keys if k in self.groups}

@@ -13,10 +13,12 @@ from storeloom.services.flows.enrich import Enricher
 from storeloom.services.flows.once import OnceSender
 from storeloom.services.flows.steps import StepDeps, StepRunner
 from tests.fakes.flows import (
+    MemoryCatalog,
     MemoryChannel,
     MemoryCommerce,
     MemoryDecisions,
     MemoryHistory,
+    MemoryPeople,
     MemorySendLedger,
     MemorySuppressions,
 )
@@ -115,6 +117,8 @@ class World:
     decisions: MemoryDecisions = field(default_factory=MemoryDecisions)
     ledger: MemorySendLedger = field(default_factory=MemorySendLedger)
     channel: MemoryChannel = field(default_factory=MemoryChannel)
+    people: MemoryPeople = field(default_factory=MemoryPeople)
+    catalog: MemoryCatalog = field(default_factory=MemoryCatalog)
     now: datetime = NOW
 
     def runner(self, live: Any = None) -> StepRunner:
@@ -127,6 +131,9 @@ class World:
             enricher=Enricher(self.commerce, live),
             live=live,
             clock=lambda: self.now,
+            people=self.people,
+            runs=self.people,
+            catalog=self.catalog,
         )
         return StepRunner(deps)
 
