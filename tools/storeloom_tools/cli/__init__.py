@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "storeloom_tools.cli.flows",
     "storeloom_tools.cli.runs",
     "storeloom_tools.cli.outbox",
+    "storeloom_tools.cli.suppress",
     "storeloom_tools.cli.redact",
 )
 START_A_STACK = "start one with `storeloom local up`, or pass --endpoint URL or --stack NAME"

@@ -333,6 +333,77 @@ def create_log_group(p: Provisioner, logical_id: str, props: dict[str, Any]) -> 
     p.resolver.attributes[(logical_id, "Arn")] = p.arn("logs", f"log-group:{name}:*")
 
 
+def create_kms_key(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::KMS::Key with its key policy (moto keeps it; nothing enforces it locally)."""
+    arguments = {"Policy": json.dumps(p.resolver.resolve(props["KeyPolicy"]))} if "KeyPolicy" in props else {}
+    if "Description" in props:
+        arguments["Description"] = p.resolver.resolve(props["Description"])
+    key = p.client("kms").create_key(**arguments)["KeyMetadata"]
+    if props.get("EnableKeyRotation") in (True, "true"):
+        p.client("kms").enable_key_rotation(KeyId=key["KeyId"])
+    p.resolver.refs[logical_id] = key["KeyId"]
+    p.resolver.attributes[(logical_id, "Arn")] = key["Arn"]
+    p.resolver.attributes[(logical_id, "KeyId")] = key["KeyId"]
+
+
+def create_topic(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    name = p.resolver.resolve(props.get("TopicName")) or p.physical_name(logical_id)
+    keys = ("KmsMasterKeyId", "DisplayName")
+    attributes = {key: str(p.resolver.resolve(props[key])) for key in keys if key in props}
+    arn = p.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
+    p.resolver.refs[logical_id] = arn
+    p.resolver.attributes[(logical_id, "TopicArn")] = arn
+    p.resolver.attributes[(logical_id, "TopicName")] = name
+
+
+def create_topic_policy(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::SNS::TopicPolicy: the policy document set on each topic it names."""
+    policy = json.dumps(p.resolver.resolve(props["PolicyDocument"]))
+    for topic_arn in p.resolver.resolve(props["Topics"]):
+        p.client("sns").set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=policy)
+    p.resolver.refs[logical_id] = p.physical_name(logical_id)
+
+
+def create_subscription(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::SNS::Subscription; moto delivers to an SQS endpoint as SNS does (raw when RawMessageDelivery)."""
+    keys = ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy")
+    attributes = {key: _attribute_text(p.resolver.resolve(props[key])) for key in keys if key in props}
+    arn = p.client("sns").subscribe(
+        TopicArn=p.resolver.resolve(props["TopicArn"]),
+        Protocol=p.resolver.resolve(props["Protocol"]),
+        Endpoint=p.resolver.resolve(props["Endpoint"]),
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    p.resolver.refs[logical_id] = arn
+    p.resolver.attributes[(logical_id, "Arn")] = arn
+
+
+def _attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def create_configuration_set_event_destination(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::SES::ConfigurationSetEventDestination. moto keeps configuration sets in its SES v1 backend, whose
+    API takes the destination (SNSDestination rather than the template's SnsDestination)."""
+    destination = p.resolver.resolve(props["EventDestination"])
+    name = destination.get("Name") or p.physical_name(logical_id)
+    arguments: dict[str, Any] = {
+        "Name": name,
+        "Enabled": _booleans(destination.get("Enabled", False)),
+        "MatchingEventTypes": destination["MatchingEventTypes"],
+    }
+    if "SnsDestination" in destination:
+        arguments["SNSDestination"] = {"TopicARN": destination["SnsDestination"]["TopicARN"]}
+    configuration_set = p.resolver.resolve(props["ConfigurationSetName"])
+    p.client("ses").create_configuration_set_event_destination(
+        ConfigurationSetName=configuration_set, EventDestination=arguments
+    )
+    p.resolver.refs[logical_id] = name
+
+
 def name_only(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     """The layer: its code is on this process's path already, so only its name is recorded."""
     p.resolver.refs[logical_id] = p.physical_name(logical_id)
@@ -360,4 +431,9 @@ CREATORS: dict[str, Creator] = {
     "AWS::Serverless::HttpApi": create_http_api,
     "AWS::Logs::LogGroup": create_log_group,
     "AWS::Serverless::LayerVersion": name_only,
+    "AWS::KMS::Key": create_kms_key,
+    "AWS::SNS::Topic": create_topic,
+    "AWS::SNS::TopicPolicy": create_topic_policy,
+    "AWS::SNS::Subscription": create_subscription,
+    "AWS::SES::ConfigurationSetEventDestination": create_configuration_set_event_destination,
 }

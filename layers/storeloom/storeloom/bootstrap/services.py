@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from storeloom.bootstrap.runtime import Runtime
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from storeloom.services.polling.health import HealthSweep
     from storeloom.services.polling.runner import PollRunner
     from storeloom.services.redaction import RedactionService
+    from storeloom.services.suppression import FeedbackWorker, SuppressionService, UnsubscribeLinks, Unsubscriber
 
 
 def ingest_service(runtime: Runtime) -> IngestService:
@@ -235,8 +236,18 @@ class ChannelFactory:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._http: httpx.Client | None = None
+        # Built on first use and kept, so the signing key is read once per warm container.
+        self._links: UnsubscribeLinks | Literal[False] | None = None
 
     def __call__(self, provider: str, target: str | None) -> Channel:
+        from storeloom.services.flows.message import UnsubscribingChannel
+
+        channel = self._channel(provider, target)
+        if self._links is None:
+            self._links = unsubscribe_links(self._runtime) or False
+        return UnsubscribingChannel(channel, self._links.url_for) if self._links else channel
+
+    def _channel(self, provider: str, target: str | None) -> Channel:
         settings, aws = self._runtime.settings, self._runtime.aws
         if provider == "ses":
             from storeloom.adapters.ses import SesEmailChannel
@@ -305,3 +316,44 @@ def redaction_service(runtime: Runtime) -> RedactionService:
         ],
         exports=S3ExportWriter(bucket, s3),
     )
+
+
+def suppression_service(runtime: Runtime) -> SuppressionService:
+    from storeloom.adapters.suppressions import DynamoSuppressionList
+    from storeloom.services.suppression import SuppressionService
+
+    table = runtime.settings.require("suppression_table")
+    return SuppressionService(DynamoSuppressionList(table, runtime.aws.client("dynamodb")))
+
+
+def unsubscribe_links(runtime: Runtime) -> UnsubscribeLinks | None:
+    """The unsubscribe links' signer, or None for a stack without the unsubscribe secret and route."""
+    settings = runtime.settings
+    if not settings.unsubscribe_secret_arn or not settings.unsubscribe_base_url:
+        return None
+    return _links(runtime, settings.unsubscribe_secret_arn, settings.unsubscribe_base_url)
+
+
+def _links(runtime: Runtime, secret_arn: str, base_url: str) -> UnsubscribeLinks:
+    from storeloom.services.suppression import UnsubscribeLinks
+
+    vault = secrets_vault(runtime)
+    return UnsubscribeLinks(lambda: vault.read_text(secret_arn).encode(), base_url)
+
+
+def unsubscriber(runtime: Runtime) -> Unsubscriber:
+    from storeloom.services.suppression import Unsubscriber
+
+    settings = runtime.settings
+    links = _links(runtime, settings.require("unsubscribe_secret_arn"), settings.unsubscribe_base_url)
+    return Unsubscriber(links, suppression_service(runtime))
+
+
+def ses_feedback_worker(runtime: Runtime) -> FeedbackWorker:
+    from storeloom.adapters.queues import SqsQueue
+    from storeloom.services.suppression import FeedbackWorker
+
+    settings = runtime.settings
+    dlq_url = settings.ses_feedback_dlq_url
+    dead_letters = SqsQueue(dlq_url, runtime.aws.client("sqs")) if dlq_url else None
+    return FeedbackWorker(suppression_service(runtime), dead_letters, settings.ses_feedback_max_attempts)

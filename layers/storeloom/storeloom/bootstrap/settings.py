@@ -66,6 +66,11 @@ class Settings(BaseModel):
     live_recheck: bool = Field(alias="LIVE_RECHECK", default=True)
     live_timeout_seconds: float = Field(alias="LIVE_HTTP_TIMEOUT_SECONDS", default=2.0, gt=0)
     live_attempts: int = Field(alias="LIVE_HTTP_ATTEMPTS", default=2, ge=1)
+    # Consent: the unsubscribe links' signing key and the HTTP API that serves them; SES feedback.
+    unsubscribe_secret_arn: str = Field(alias="UNSUBSCRIBE_SECRET_ARN", default="")
+    unsubscribe_base_url: str = Field(alias="UNSUBSCRIBE_BASE_URL", default="")
+    ses_feedback_dlq_url: str = Field(alias="SES_FEEDBACK_DLQ_URL", default="")
+    ses_feedback_max_attempts: int = Field(alias="SES_FEEDBACK_MAX_ATTEMPTS", default=3, ge=1)
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Settings:

@@ -29,3 +29,6 @@ class OutboundMessage(BaseModel):
     incentive: str | None = None
     items: list[LineItem] = Field(default_factory=list)
     created_at: UtcDatetime
+    unsubscribe_url: str | None = None
+    # Extra message headers (List-Unsubscribe and List-Unsubscribe-Post, RFC 8058), by name.
+    headers: dict[str, str] = Field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""Render a recovery message: line items with images and prices, the incentive and the recovery link."""
+"""Render a recovery message: line items with images and prices, the incentive and the recovery link, and
+the unsubscribe footer and headers every marketing email carries."""
 
 from __future__ import annotations
 
@@ -36,3 +37,16 @@ def render_html(items: list[LineItem], recovery_url: str | None, incentive: str 
     if recovery_url:
         parts.append(f'<p><a href="{escape(recovery_url)}">Complete your order</a></p>')
     return "".join(parts)
+
+
+def unsubscribe_text(url: str) -> str:
+    return f"\n\nTo stop these emails, unsubscribe: {url}"
+
+
+def unsubscribe_html(url: str) -> str:
+    return f'<p style="font-size:small"><a href="{escape(url)}">Unsubscribe</a> from these emails.</p>'
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """RFC 2369 List-Unsubscribe and RFC 8058 one-click: mail clients POST to ``url`` with no page to visit."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

@@ -72,6 +72,14 @@ PERSONAL_DATA: dict[str, str] = {
     "FlowTriggerDeadLetterQueue": (
         "none: failed cart events (a cart's email); SQS cannot delete by content, kept 14 days (MessageRetentionPeriod)"
     ),
+    "SesFeedbackQueue": (
+        "none: SES bounce, complaint and unsubscribe notifications (the recipients' addresses) for the feedback"
+        " worker, which deletes each once its suppressions are written (by hash); 4-day default retention"
+    ),
+    "SesFeedbackDeadLetterQueue": (
+        "none: SES notifications that could not be turned into suppressions (the recipients' addresses), kept"
+        " 14 days (MessageRetentionPeriod) to be read and replayed; SQS cannot delete by content"
+    ),
     "BackfillQueue": "none: backfill jobs (store, entity, time window, resume cursor); no customer data",
     "BackfillDeadLetterQueue": "none: failed backfill jobs (store, entity, time window); no customer data",
     "WebhookApiAccessLogs": (
