@@ -64,6 +64,8 @@ def order(number: int, buyer: int, rng: random.Random) -> Row:
         "NumberOfItemsShipped": sum(item["QuantityShipped"] for item in items),
         "NumberOfItemsUnshipped": sum(item["QuantityOrdered"] - item["QuantityShipped"] for item in items),
         "BuyerInfo": {"BuyerEmail": relay_address(buyer)},
+        # Only the country: the fake holds no buyer address beyond what an order's mapping keeps.
+        "ShippingAddress": {"CountryCode": "CA" if number % 5 == 0 else "US"},
         "_items": items,
     }
     if status != "Pending":

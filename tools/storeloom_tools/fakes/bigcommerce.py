@@ -4,7 +4,8 @@
   ``customer_id``, ``email``, ``sort=date_modified:asc`` or ``date_created:desc``, ``limit`` <= 250, ``page``,
   ``include=consignments.line_items``; 204 with an empty body when a page is empty), ``/v2/orders/count``,
   ``/v2/orders/{id}`` and ``/v2/orders/{id}/products``;
-- ``GET /v3/customers`` (``date_modified:min``/``:max``, ``id:in``, ``email:in``, ``sort=date_modified:asc``)
+- ``GET /v3/customers`` (``date_modified:min``/``:max``, ``id:in``, ``email:in``, ``sort=date_modified:asc``,
+  ``include=addresses``)
   and ``GET /v3/catalog/products[/{id}]`` (``date_modified:min``/``:max``, ``id:in``, ``sort``, ``direction``,
   ``include=variants,images``), pages in ``meta.pagination``; ``GET /v3/carts/{id}``;
 - ``/v3/hooks``: list, create, read and update (``is_active``);
@@ -141,7 +142,8 @@ class FakeBigCommerce:
         if version == "v2" and parts[0] == "orders":
             return self._orders(parts[1:], params)
         if route == "customers":
-            return _v3_page(self._listed("customers", params, _customer_filter), params)
+            rows = [_customer_view(row, params) for row in self._listed("customers", params, _customer_filter)]
+            return _v3_page(rows, params)
         if parts[:2] == ["catalog", "products"]:
             return self._products(parts[2:], params)
         if parts[0] == "carts" and len(parts) == 2:
@@ -316,6 +318,10 @@ def _linked(row: Row) -> dict[str, Any]:
 def _order_products(row: Row) -> list[Row]:
     shipping: Iterable[Row] = row.get("consignments", {}).get("shipping", [])
     return [line for consignment in shipping for line in consignment.get("line_items", [])]
+
+
+def _customer_view(row: Row, params: dict[str, str]) -> Row:
+    return {name: value for name, value in row.items() if name != "addresses" or "addresses" in _includes(params)}
 
 
 def _product_view(row: Row, params: dict[str, str]) -> Row:

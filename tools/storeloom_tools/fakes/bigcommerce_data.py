@@ -16,6 +16,8 @@ from storeloom_tools.fakes.catalog import FakeStoreData, Row, spread, utc
 STORE_HASH = "bclocal1"
 ACCESS_TOKEN = "bc-token-local"
 CLIENT_SECRET = "bc-client-secret-local"
+# Picked by number, not drawn from the seeded generator, so the rest of the generated data stays as it was.
+COUNTRIES = ("US", "GB", "CA", "AU")
 STATUS_NAMES = {
     1: "Pending",
     2: "Shipped",
@@ -62,6 +64,7 @@ def order(number: int, customer_id: int, rng: random.Random) -> Row:
     row |= {"payment_status": "captured", "currency_code": "USD", "default_currency_code": "USD"}
     row |= {"cart_id": str(uuid.UUID(int=rng.getrandbits(128))), "is_deleted": False}
     row["billing_address"] = {"first_name": "Rowan", "last_name": f"Tester{customer_id}", "email": _email(customer_id)}
+    row["billing_address"] |= {"country_iso2": COUNTRIES[customer_id % len(COUNTRIES)], "phone": f"555-02{number:02d}"}
     row["products"] = {
         "url": f"https://api.example/v2/orders/{order_id}/products",
         "resource": f"/orders/{order_id}/products",
@@ -87,10 +90,15 @@ def customer(number: int) -> Row:
         "accepts_product_review_abandoned_cart_emails": number % 2 == 1,
         "origin_channel_id": 1,
         "channel_ids": [1],
+        "addresses": [
+            {"id": 500 + number, "customer_id": number, "first_name": "Rowan", "last_name": f"Tester{number}"}
+            | {"country_code": COUNTRIES[number % len(COUNTRIES)], "address_type": "residential"}
+        ],
     }
 
 
 def product(number: int, rng: random.Random) -> Row:
+    """The first product leaves its related products to BigCommerce (``[-1]``); the others name the first."""
     product_id, price = 70 + number, _amount(rng) / 100
     variants = [
         {"id": 170 + 2 * number + k, "product_id": product_id, "sku": f"P{product_id}-{size}", "price": None}
@@ -110,6 +118,7 @@ def product(number: int, rng: random.Random) -> Row:
         "is_visible": True,
         "availability": "available",
         "categories": [23],
+        "related_products": [-1] if number == 1 else [71],
         "custom_url": {"url": f"/catalog-item-{number}/", "is_customized": False},
         "variants": variants,
         "images": [image],

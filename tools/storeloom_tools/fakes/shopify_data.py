@@ -9,6 +9,12 @@ from storeloom_tools.fakes.catalog import FakeStoreData, Row, money, spread, utc
 
 SHOP_TZ = timezone(timedelta(hours=-5))
 FIRST_ID = 5_300_000_000_000  # Shopify ids exceed 2**53
+# Picked by number, not drawn from the seeded generator, so the rest of the generated data stays as it was.
+COUNTRIES = ("US", "CA", "GB", "DE", "AU")
+
+
+def country_of(number: int) -> str:
+    return COUNTRIES[number % len(COUNTRIES)]
 
 
 def stamp(row: Row, moment: datetime) -> None:
@@ -27,6 +33,7 @@ def customer(number: int) -> Row:
         "tags": "vip" if number % 50 == 0 else "",
         "state": "enabled",
         "email_marketing_consent": {"state": "subscribed", "opt_in_level": "single_opt_in"},
+        "default_address": {"country_code": country_of(number), "phone": None},
     }
 
 
@@ -62,6 +69,12 @@ def order(number: int, customer_row: Row, rng: random.Random) -> Row:
         "total_discounts": "0.00",
         "total_price": total,
         "customer": {"id": customer_row["id"], "email": customer_row["email"]},
+        "buyer_accepts_marketing": number % 3 != 0,
+        "phone": None,
+        "billing_address": {
+            "country_code": customer_row.get("default_address", {}).get("country_code"),
+            "phone": f"+1 555 01{number % 100:02d}" if number % 4 == 0 else None,
+        },
         "cart_token": f"cart{number:08d}",
         "line_items": [
             {"id": FIRST_ID + 900_000 + number, "product_id": FIRST_ID + 200_001, "variant_id": None}
@@ -83,6 +96,7 @@ def checkout(number: int, customer_row: Row, rng: random.Random) -> Row:
         "total_price": price,
         "abandoned_checkout_url": f"https://fake.myshopify.com/checkouts/chk{number:08d}/recover",
         "completed_at": None,
+        "buyer_accepts_marketing": number % 2 == 0,
         "customer": {"id": customer_row["id"], "email": customer_row["email"]},
         "line_items": [
             {"product_id": FIRST_ID + 200_001, "variant_id": FIRST_ID + 300_001, "sku": "SKU-1"}

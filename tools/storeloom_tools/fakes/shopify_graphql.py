@@ -152,6 +152,12 @@ def _customer_ref(row: Row) -> dict[str, Any] | None:
     }
 
 
+def _address_node(address: Any) -> dict[str, Any] | None:
+    if not isinstance(address, Mapping):
+        return None
+    return {"__typename": "MailingAddress", "countryCodeV2": address.get("country_code"), "phone": address.get("phone")}
+
+
 def order_node(row: Row) -> dict[str, Any]:
     currency = row.get("currency")
     status = row.get("financial_status")
@@ -160,6 +166,10 @@ def order_node(row: Row) -> dict[str, Any]:
         "id": gid("Order", row["id"]),
         "name": row.get("name"),
         "email": row.get("email") or None,
+        "phone": row.get("phone") or None,
+        "customerAcceptsMarketing": bool(row.get("buyer_accepts_marketing")),
+        "billingAddress": _address_node(row.get("billing_address")),
+        "shippingAddress": _address_node(row.get("shipping_address")),
         "createdAt": graphql_time(row.get("created_at")),
         "updatedAt": graphql_time(row["updated_at"]),
         "processedAt": graphql_time(row.get("processed_at") or row.get("created_at")),
@@ -201,6 +211,7 @@ def customer_node(row: Row) -> dict[str, Any]:
         "updatedAt": graphql_time(row["updated_at"]),
         "defaultEmailAddress": _contact(row.get("email"), row.get("email_marketing_consent"), "emailAddress"),
         "defaultPhoneNumber": _contact(row.get("phone"), row.get("sms_marketing_consent"), "phoneNumber"),
+        "defaultAddress": _address_node(row.get("default_address") or next(iter(row.get("addresses") or []), None)),
     }
 
 

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from storeloom_tools.fakes.catalog import FakeStoreData, Row, money, spread, utc
 
 SITE_TZ = timezone(timedelta(hours=2))  # the site's local time, used by the non-GMT date fields
+# Picked by number, not drawn from the seeded generator, so the rest of the generated data stays as it was.
+COUNTRIES = ("DE", "FR", "NL", "US")
 
 
 def stamp(row: Row, moment: datetime) -> None:
@@ -29,7 +31,8 @@ def order(number: int, customer_id: int, rng: random.Random) -> Row:
         "status": rng.choice(["processing", "completed", "on-hold", "cancelled"]),
         "currency": "EUR",
         "customer_id": customer_id,
-        "billing": {"email": f"buyer{customer_id}@example.org", "first_name": "Buy", "last_name": "Er"},
+        "billing": {"email": f"buyer{customer_id}@example.org", "first_name": "Buy", "last_name": "Er"}
+        | {"country": COUNTRIES[customer_id % len(COUNTRIES)], "phone": f"+49 30 555 {number:04d}"},
         "discount_total": "0.00",
         "total": total,
         "line_items": [
@@ -41,6 +44,8 @@ def order(number: int, customer_id: int, rng: random.Random) -> Row:
 
 
 def product(number: int, rng: random.Random) -> Row:
+    """Each product but the first up-sells the one before it and cross-sells the first (for the second,
+    the same product twice: WooCommerce does not stop a merchant from listing it in both)."""
     return {
         "id": 10 + number,
         "name": f"Woo product {number}",
@@ -53,6 +58,8 @@ def product(number: int, rng: random.Random) -> Row:
         "categories": [],
         "tags": [],
         "images": [],
+        "upsell_ids": [9 + number] if number > 1 else [],
+        "cross_sell_ids": [11] if number > 1 else [],
     }
 
 
@@ -64,7 +71,7 @@ def customer(number: int) -> Row:
         "last_name": f"Er{number}",
         "role": "customer",
         "username": f"buyer{number}",
-        "billing": {"email": f"buyer{number}@example.org", "phone": ""},
+        "billing": {"email": f"buyer{number}@example.org", "phone": "", "country": COUNTRIES[number % len(COUNTRIES)]},
         "is_paying_customer": True,
     }
 

@@ -11,6 +11,7 @@ from pydantic import Field
 from storeloom.domain.types import (
     CanonicalModel,
     Consent,
+    Country,
     Email,
     FulfillmentStatus,
     Id,
@@ -44,6 +45,12 @@ class Customer(CanonicalModel):
     tags: list[str] = Field(default_factory=list)
     created_at: UtcDatetime | None = None
     updated_at: VersionDatetime
+    # ISO 3166-1 alpha-2 of the default address (else the first one): the zone to send in when the platform
+    # names none (docs/canonical-model.md#customer).
+    country: Country = None
+    # Set on the customer a platform merged into another (Shopify customers/merge): this id is gone, the
+    # person lives on as ``merged_into``.
+    merged_into: Id | None = None
 
 
 class Cart(CanonicalModel):
@@ -58,6 +65,8 @@ class Cart(CanonicalModel):
     updated_at: VersionDatetime
     completed_at: UtcDatetime | None = None
     order_id: Id | None = None
+    # What the shopper ticked at checkout, the only consent a guest ever gives.
+    email_consent: Consent = "unknown"
 
 
 class Order(CanonicalModel):
@@ -77,6 +86,11 @@ class Order(CanonicalModel):
     cancelled_at: UtcDatetime | None = None
     placed_at: UtcDatetime | None = None
     updated_at: VersionDatetime
+    email_consent: Consent = "unknown"
+    # As the buyer typed it (normalized to E.164 by whoever matches people), and the billing address's
+    # country, else the shipping address's.
+    phone: str | None = None
+    country: Country = None
 
 
 class Variant(CanonicalModel):
@@ -98,6 +112,10 @@ class Product(CanonicalModel):
     categories: list[str] = Field(default_factory=list)
     variants: list[Variant] = Field(default_factory=list)
     updated_at: VersionDatetime
+    # The platform's own related, upsell and cross-sell links, in its order. A platform that names the
+    # linked products only by SKU (Magento) fills ``related_skus`` instead.
+    related_product_ids: list[Id] = Field(default_factory=list)
+    related_skus: list[str] = Field(default_factory=list)
 
 
 class InventoryLevel(CanonicalModel):

@@ -164,6 +164,24 @@ def _is_address(text: str) -> bool:
     return bool(local) and len(labels) >= 2 and all(labels)
 
 
+def parse_country(value: Any) -> str | None:
+    """An ISO 3166-1 alpha-2 code, trimmed and upper-cased (``" gb"`` is ``GB``); None when absent or empty.
+
+    A name (``"United States"``) or an alpha-3 code (``"USA"``) is refused: platforms send the two-letter
+    code in their own field, and a country is only worth keeping as the code a time zone is looked up by.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"a country must be an ISO 3166-1 alpha-2 code, not {value!r}")
+    code = value.strip().upper()
+    if not code:
+        return None
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise ValueError(f"not an ISO 3166-1 alpha-2 country code: {value!r}")
+    return code
+
+
 Id = Annotated[str, BeforeValidator(parse_id)]
 UtcDatetime = Annotated[datetime, BeforeValidator(_model_utc), PlainSerializer(format_utc, return_type=str)]
 # The timestamps that are versions: an entity's ``updated_at`` and an event's ``occurred_at`` (which the
@@ -175,6 +193,7 @@ UtcDatetime = Annotated[datetime, BeforeValidator(_model_utc), PlainSerializer(f
 VersionDatetime = Annotated[UtcDatetime, AfterValidator(_not_future)]
 DecimalAmount = Annotated[Decimal, BeforeValidator(parse_amount), PlainSerializer(format_amount, return_type=str)]
 Email = Annotated[str | None, BeforeValidator(parse_email)]
+Country = Annotated[str | None, BeforeValidator(parse_country)]
 Currency = Annotated[str, BeforeValidator(parse_currency)]
 
 

@@ -36,10 +36,16 @@ def action_for(topic: str) -> Action:
 
 
 def entity_event(
-    platform: str, entity_type: EntityType, entity: Entity, action: Action, context: NormalizeContext
+    platform: str,
+    entity_type: EntityType,
+    entity: Entity,
+    action: Action,
+    context: NormalizeContext,
+    version: str | None = None,
 ) -> CommerceEvent:
-    """The event for one entity version. The version is the entity's ``updated_at``."""
-    key = idempotency_key(platform, context.store_id, entity_type, entity.id, entity.updated_at)
+    """The event for one entity version. The version is the entity's ``updated_at``, unless the fact has a
+    steadier one of its own (a merge, whose ``updated_at`` is only when it was received)."""
+    key = idempotency_key(platform, context.store_id, entity_type, entity.id, version or entity.updated_at)
     return _event(platform, entity_type, entity.id, action, context, key, entity)
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from storeloom.domain.model import Money
-from storeloom.domain.types import parse_amount, parse_currency, parse_id, parse_utc
+from storeloom.domain.types import parse_amount, parse_country, parse_currency, parse_id, parse_utc
 from storeloom.services.platform_port import NormalizationError
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,37 @@ def optional_id(value: Any, field: str) -> str | None:
     """An id as a string; None for null or blank. A present id that is not a string or an integer
     (a float may have lost digits) raises."""
     return None if _absent(value) else _named(field, parse_id, value)
+
+
+def country_of(*values: Any) -> str | None:
+    """The first of ``values`` that is an ISO 3166-1 alpha-2 code, upper-cased. A value that is none (a
+    country name where a code belongs) is logged and skipped, like a malformed optional timestamp."""
+    for value in values:
+        try:
+            code = parse_country(value)
+        except ValueError as error:
+            log.warning("dropping malformed country code", extra={"reason": str(error)})
+            continue
+        if code is not None:
+            return code
+    return None
+
+
+def unique_ids(data: Mapping[str, Any], *fields: str) -> list[str]:
+    """The ids listed in ``fields`` of ``data``, one list after the other, each id once, in the given order.
+    An absent list is empty; one that is no list, or holds no id, raises naming the field."""
+    found: dict[str, None] = {}
+    for field in fields:
+        values = data.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            raise NormalizationError(f"{field}: not a list of ids: {values!r}")
+        for index, value in enumerate(values):
+            parsed = optional_id(value, f"{field}[{index}]")
+            if parsed is not None:
+                found.setdefault(parsed)
+    return list(found)
 
 
 def text(value: Any) -> str | None:

@@ -16,7 +16,9 @@ every current eligibility rule refuses, even for flows that allow a reminder to 
 Its id is ``buyer-<16 hex of sha256(lower-cased address)>`` when the order names the address (the relay
 address is stable per buyer and seller), else ``order-<AmazonOrderId>``: without the restricted buyer-data
 role getOrders names no buyer, and one customer per order is all that can be said. Names and addresses
-are not kept (Amazon's data protection policy asks for no more personal data than the use needs).
+are not kept (Amazon's data protection policy asks for no more personal data than the use needs): of the
+shipping address only its country is, on the order (``ShippingAddress.CountryCode``), and no phone. An
+order's ``email_consent`` stays unknown: Amazon asks its buyers nothing on a seller's behalf.
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ from storeloom.domain.eligibility import MARKETPLACE_BUYER
 from storeloom.domain.model import Customer, LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus, parse_currency, parse_email
 from storeloom.platforms.envelope import build
-from storeloom.platforms.timeparse import decimal_of, optional_id, optional_time, required_id, required_time, text
+from storeloom.platforms.timeparse import (
+    country_of,
+    decimal_of,
+    optional_id,
+    optional_time,
+    required_id,
+    required_time,
+    text,
+)
 from storeloom.services.platform_port import NormalizationError
 
 POLLED_TOPIC = "getOrders"  # the topic of a polled Orders v0 order (getOrders is the operation that lists it)
@@ -70,6 +80,7 @@ class OrderFacts:
     stated_total: Money | None
     lines: Sequence[PricedLine]
     email: str | None
+    country: str | None = None
 
 
 def amazon_money(value: Any, field: str, amount: str = "Amount", currency: str = "CurrencyCode") -> Money | None:
@@ -109,6 +120,8 @@ def v0_facts(row: Mapping[str, Any]) -> OrderFacts:
         stated_total=amazon_money(row.get("OrderTotal"), "OrderTotal"),
         lines=[_v0_line(item, f"OrderItems[{i}]") for i, item in enumerate(items)],
         email=parse_email((row.get("BuyerInfo") or {}).get("BuyerEmail")),
+        # DefaultShipFromLocationAddress is the seller's own; the buyer's is the shipping address.
+        country=country_of((row.get("ShippingAddress") or {}).get("CountryCode")),
     )
 
 
@@ -146,6 +159,7 @@ def entities(facts: OrderFacts, store_currency: str | None) -> tuple[Customer, O
         cancelled_at=facts.updated_at if facts.status == "Canceled" else None,
         placed_at=facts.placed_at,
         updated_at=facts.updated_at,
+        country=facts.country,
     )
     return buyer, order
 

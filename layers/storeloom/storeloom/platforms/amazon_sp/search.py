@@ -15,7 +15,7 @@ from typing import Any
 from storeloom.domain.model import Money
 from storeloom.domain.types import parse_email
 from storeloom.platforms.amazon_sp.mapping import OrderFacts, PricedLine, amazon_money, quantity_of
-from storeloom.platforms.timeparse import optional_id, optional_time, required_id, required_time, text
+from storeloom.platforms.timeparse import country_of, optional_id, optional_time, required_id, required_time, text
 
 V0_STATUS = {
     "PENDING_AVAILABILITY": "PendingAvailability",
@@ -44,6 +44,7 @@ def search_facts(row: Mapping[str, Any]) -> OrderFacts:
         stated_total=_money((row.get("proceeds") or {}).get("grandTotal"), "proceeds.grandTotal"),
         lines=[_line(item, f"orderItems[{i}]") for i, item in enumerate(items)],
         email=parse_email((row.get("buyer") or {}).get("buyerEmail")),
+        country=country_of(((row.get("recipient") or {}).get("deliveryAddress") or {}).get("countryCode")),
     )
 
 

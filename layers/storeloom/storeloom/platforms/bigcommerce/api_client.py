@@ -36,6 +36,7 @@ MAX_LIMIT = 250
 RECHECK_LIMIT = 50  # a workflow re-check reads one page of a person's latest orders
 ORDER_INCLUDE = {"include": "consignments.line_items"}
 PRODUCT_INCLUDE = {"include": "variants,images"}
+CUSTOMER_INCLUDE = {"include": "addresses"}  # a customer's country is read from its addresses
 _CART_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
@@ -54,7 +55,9 @@ RESOURCES: dict[str, Listing] = {
     "orders": Listing(
         "v2/orders", "store/order/updated", "min_date_modified", {"sort": "date_modified:asc", **ORDER_INCLUDE}, False
     ),
-    "customers": Listing("v3/customers", "store/customer/updated", "date_modified:min", {"sort": "date_modified:asc"}),
+    "customers": Listing(
+        "v3/customers", "store/customer/updated", "date_modified:min", {"sort": "date_modified:asc", **CUSTOMER_INCLUDE}
+    ),
     "products": Listing(
         "v3/catalog/products",
         "store/product/updated",
@@ -141,7 +144,7 @@ class BigCommerceClient(PollingClient[Listing]):
         if entity == "product":
             return self._one(f"v3/catalog/products/{entity_id}", PRODUCT_INCLUDE)
         if entity == "customer":
-            rows = loads(self._get("v3/customers", {"id:in": entity_id}).content)["data"]
+            rows = loads(self._get("v3/customers", {"id:in": entity_id, **CUSTOMER_INCLUDE}).content)["data"]
             return rows[0] if rows else None
         raise ValueError(f"entity: bigcommerce reads order, cart, customer or product, not {entity!r}")
 

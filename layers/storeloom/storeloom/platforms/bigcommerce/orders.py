@@ -20,6 +20,9 @@ word says which (``captured`` is paid, ``void`` voided...), pending when it name
 the modified time. A paid status whose payment is only ``authorized`` is ``authorized``. Where the status
 says nothing of fulfilment, ``items_shipped`` against ``items_total`` does.
 
+Contact: ``billing_address.phone`` as typed, and its ``country_iso2`` (else the first inline shipping
+address's). V2 orders record no marketing consent, so ``email_consent`` stays unknown.
+
 Money is V2's 4-decimal strings (``"10.0000"``), in ``default_currency_code``, the transactional currency
 the shopper pays in (``currency_code`` is only the display currency: orders.v2 docs, falling back to it).
 Line items come from ``include=consignments.line_items`` (which the client always asks for), or from a
@@ -37,7 +40,15 @@ from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.bigcommerce.lines import line_item
 from storeloom.platforms.bigcommerce.values import bc_id, optional_bc_time, required_bc_time
 from storeloom.platforms.envelope import build
-from storeloom.platforms.timeparse import decimal_of, money, optional_int, optional_money, required_id, text
+from storeloom.platforms.timeparse import (
+    country_of,
+    decimal_of,
+    money,
+    optional_int,
+    optional_money,
+    required_id,
+    text,
+)
 from storeloom.services.platform_port import NormalizationError
 
 CANCELLED = 5
@@ -121,6 +132,13 @@ def _discount(item: Mapping[str, Any], currency: str | None) -> Money | None:
     return money(total, currency, "discount_amount")
 
 
+def _country(item: Mapping[str, Any]) -> str | None:
+    """``shipping_addresses`` is a sub-resource link unless a payload inlines the list."""
+    shipping = item.get("shipping_addresses")
+    first = shipping[0] if isinstance(shipping, list) and shipping and isinstance(shipping[0], Mapping) else {}
+    return country_of((item.get("billing_address") or {}).get("country_iso2"), first.get("country_iso2"))
+
+
 def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Order:
     status_id = _status_id(item)
     currency = text(item.get("default_currency_code")) or text(item.get("currency_code")) or currency
@@ -145,4 +163,6 @@ def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) 
         cancelled_at=updated_at if status_id == CANCELLED else None,
         placed_at=optional_bc_time(item, "date_created"),
         updated_at=updated_at,
+        phone=text((item.get("billing_address") or {}).get("phone")),
+        country=_country(item),
     )

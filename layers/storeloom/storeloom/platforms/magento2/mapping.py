@@ -18,6 +18,7 @@ from storeloom.domain.model import Cart, LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
+    country_of,
     decimal_of,
     money,
     optional_id,
@@ -129,12 +130,21 @@ def _discount(item: Mapping[str, Any], currency: str | None) -> Money | None:
     return found.model_copy(update={"amount": abs(found.amount)}) if found else None
 
 
+def _shipping_address(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The first shipping assignment's address (an order's shipping address lives in its extension)."""
+    assignments = (item.get("extension_attributes") or {}).get("shipping_assignments") or [{}]
+    return ((assignments[0] or {}).get("shipping") or {}).get("address") or {}
+
+
 def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Order:
+    """No consent is asked at a Magento checkout (the newsletter is the customer's, see resources), so
+    ``email_consent`` stays unknown."""
     state = _state(item)
     currency = text(item.get("order_currency_code")) or currency
     guest = flag(item.get("customer_is_guest")) or item.get("customer_id") is None
     lines = item.get("items") or []
     updated_at = required_time(item, "updated_at")
+    billing = item.get("billing_address") or {}
     return build(
         Order,
         id=required_id(item, "entity_id"),
@@ -153,6 +163,8 @@ def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) 
         cancelled_at=updated_at if state == "canceled" else None,
         placed_at=optional_time(item, "created_at"),
         updated_at=updated_at,
+        phone=text(billing.get("telephone")),
+        country=country_of(billing.get("country_id"), _shipping_address(item).get("country_id")),
     )
 
 

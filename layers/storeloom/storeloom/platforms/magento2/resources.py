@@ -10,13 +10,23 @@ from storeloom.domain.model import Customer, InventoryLevel, Product, Variant
 from storeloom.domain.types import Consent
 from storeloom.platforms.envelope import build
 from storeloom.platforms.magento2.mapping import flag, quantity_of
-from storeloom.platforms.timeparse import optional_id, optional_money, optional_time, required_id, required_time, text
+from storeloom.platforms.timeparse import (
+    country_of,
+    optional_id,
+    optional_money,
+    optional_time,
+    required_id,
+    required_time,
+    text,
+)
 from storeloom.services.platform_port import NormalizationError
 
 PRODUCT_STATUS = {1: "enabled", 2: "disabled"}  # Magento\Catalog\Model\Product\Attribute\Source\Status
 # Products whose children are products of their own (listed by /V1/products too), so they have no variant
 # of their own; a configurable's order rows name the child as the variant.
 PARENT_TYPES = frozenset({"configurable", "grouped"})
+# ``product_links`` also lists a grouped product's parts (``associated``): those are no suggestion.
+RELATED_LINKS = frozenset({"related", "upsell", "crosssell"})
 
 
 def _consent(extension: Mapping[str, Any]) -> Consent:
@@ -26,14 +36,23 @@ def _consent(extension: Mapping[str, Any]) -> Consent:
     return "subscribed" if flag(extension["is_subscribed"]) else "not_subscribed"
 
 
-def _billing_address(item: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The default billing address (``default_billing`` is its id, as a string), else the first one."""
+def _default_address(item: Mapping[str, Any], kind: str = "default_billing") -> Mapping[str, Any]:
+    """The default billing (or ``kind``) address (``default_billing`` is its id, as a string), else the
+    first one."""
     addresses = [address for address in item.get("addresses") or [] if isinstance(address, Mapping)]
-    chosen = str(item.get("default_billing") or "")
+    chosen = str(item.get(kind) or "")
     for address in addresses:
-        if address.get("default_billing") is True or (chosen and str(address.get("id")) == chosen):
+        if address.get(kind) is True or (chosen and str(address.get("id")) == chosen):
             return address
     return addresses[0] if addresses else {}
+
+
+def _related_skus(item: Mapping[str, Any]) -> list[str]:
+    """The linked SKUs of the related, up-sell and cross-sell links, in the payload's order, each once.
+    Magento names linked products only by SKU (ProductLinkInterface), so no product id can be given."""
+    links = item.get("product_links") or []
+    skus = (text(link.get("linked_product_sku")) for link in links if link.get("link_type") in RELATED_LINKS)
+    return list(dict.fromkeys(sku for sku in skus if sku))
 
 
 def map_customer(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Customer:
@@ -41,12 +60,15 @@ def map_customer(item: Mapping[str, Any], currency: str | None, topic: str | Non
         Customer,
         id=required_id(item, "id"),
         email=text(item.get("email")),
-        phone=text(_billing_address(item).get("telephone")),
+        phone=text(_default_address(item).get("telephone")),
         first_name=text(item.get("firstname")),
         last_name=text(item.get("lastname")),
         email_consent=_consent(item.get("extension_attributes") or {}),
         created_at=optional_time(item, "created_at"),
         updated_at=required_time(item, "updated_at"),
+        country=country_of(
+            _default_address(item).get("country_id"), _default_address(item, "default_shipping").get("country_id")
+        ),
     )
 
 
@@ -87,6 +109,7 @@ def map_product(item: Mapping[str, Any], currency: str | None, topic: str | None
         categories=[str(link["category_id"]) for link in links if link.get("category_id") is not None],
         variants=[] if item.get("type_id") in PARENT_TYPES else [_variant(item, currency)],
         updated_at=required_time(item, "updated_at"),
+        related_skus=_related_skus(item),
     )
 
 

@@ -4,6 +4,9 @@ One payload gives one event for its primary entity. An order's embedded customer
 customer event: it is a partial copy (no consent or tags in some topics) with the same ``updated_at`` as
 the full customer record, so it would share that version's idempotency key and could win the dedupe.
 
+``customers/merge``: a completed merge is a ``deleted`` event for the customer Shopify deleted, whose
+entity names the one it kept (``merged_into``); a merge that failed or has not finished gives none.
+
 ``refunds/create``: a refund alone cannot build an order version (no totals, statuses or updated_at), and
 Shopify sends ``orders/updated`` for the same change. The adapter therefore emits no event for it and logs
 why; a lost orders/updated is recovered by polling.
@@ -19,10 +22,17 @@ from typing import Any
 from storeloom.domain.model import CommerceEvent
 from storeloom.domain.privacy import ComplianceRequest
 from storeloom.domain.types import EntityType
+from storeloom.platforms.envelope import entity_event
 from storeloom.platforms.mapped import MappedAdapter, Mapper
 from storeloom.platforms.shopify.compliance import COMPLIANCE_TOPICS, compliance_request
 from storeloom.platforms.shopify.mapping import map_cart, map_order
-from storeloom.platforms.shopify.resources import map_customer, map_inventory_level, map_product
+from storeloom.platforms.shopify.resources import (
+    MERGE_TOPIC,
+    map_customer,
+    map_inventory_level,
+    map_product,
+    merged_customer,
+)
 from storeloom.platforms.signatures import platform_event_id
 from storeloom.services.platform_port import NormalizeContext
 
@@ -73,7 +83,7 @@ class ShopifyAdapter(MappedAdapter):
     """PlatformAdapter for Shopify."""
 
     platform = "shopify"
-    topics = frozenset({*TOPIC_ENTITY, REFUND_TOPIC})
+    topics = frozenset({*TOPIC_ENTITY, REFUND_TOPIC, MERGE_TOPIC})
     topic_entities = TOPIC_ENTITY
     resource_aliases = RESOURCE_ALIASES
     mappers = MAPPERS
@@ -94,7 +104,18 @@ class ShopifyAdapter(MappedAdapter):
         if topic == REFUND_TOPIC:
             log.info("refunds/create carries no order version; orders/updated does", extra={"topic": topic})
             return []
+        if topic == MERGE_TOPIC:
+            return self._merge(payload, context)
         return super().normalize(topic, payload, context)
+
+    def _merge(self, payload: Any, context: NormalizeContext) -> list[CommerceEvent]:
+        customer = merged_customer(payload, context.received_at)
+        if customer is None:
+            log.info("customers/merge did not complete: nothing was merged", extra={"topic": MERGE_TOPIC})
+            return []
+        # A deleted id is never merged again, so the pair is the fact's version on every delivery and replay.
+        version = f"merged_into:{customer.merged_into}"
+        return [entity_event(self.platform, "customer", customer, "deleted", context, version)]
 
     def envelope_keys(self, entity_type: EntityType) -> tuple[str, str]:
         return ENVELOPES[entity_type]

@@ -58,6 +58,8 @@ WEBHOOK_TOPICS = (
     "checkouts/create",
     "checkouts/update",
     "inventory_levels/update",
+    # Needs the read_customer_merge scope; last, so a store without it still gets every topic above.
+    "customers/merge",
 )
 
 

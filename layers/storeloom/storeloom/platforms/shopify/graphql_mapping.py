@@ -10,6 +10,8 @@ then decides every canonical field, whichever API the row came from.
   Decimal drops trailing zeros (``"10.0"``), so amounts are padded to REST's two decimals;
 - enums: upper-case GraphQL values are REST's lower-case ones (``PARTIALLY_REFUNDED``); fulfillment is the
   exception, see ``FULFILLMENT``;
+- addresses: ``countryCodeV2`` is REST's ``country_code``; ``customerAcceptsMarketing`` is an order's
+  ``buyer_accepts_marketing`` (AbandonedCheckout has no such field: a GraphQL cart's consent is unknown);
 - refunds: the order's ``totalRefundedSet`` stands for REST's successful refund transactions, the sum the
   adapter takes; a zero total is REST's empty ``refunds`` list.
 - abandoned checkouts: GraphQL exposes no cart token and no checkout token. ``token`` is read from the
@@ -128,6 +130,12 @@ def _refunds(node: Node) -> list[Row]:
     return [{"transactions": [{"kind": "refund", "status": "success", "amount": refunded}]}]
 
 
+def _address_row(value: Any) -> Row | None:
+    if not isinstance(value, Mapping):
+        return None
+    return {"country_code": value.get("countryCodeV2"), "phone": value.get("phone")}
+
+
 def order_row(node: Node) -> Row:
     status = node.get("displayFulfillmentStatus")
     return {
@@ -135,6 +143,10 @@ def order_row(node: Node) -> Row:
         "admin_graphql_api_id": node.get("id"),
         "name": node.get("name"),
         "email": node.get("email"),
+        "phone": node.get("phone"),
+        "buyer_accepts_marketing": node.get("customerAcceptsMarketing"),
+        "billing_address": _address_row(node.get("billingAddress")),
+        "shipping_address": _address_row(node.get("shippingAddress")),
         "currency": node.get("currencyCode"),
         "presentment_currency": node.get("presentmentCurrencyCode"),
         "financial_status": _lower(node.get("displayFinancialStatus")),
@@ -174,6 +186,7 @@ def customer_row(node: Node) -> Row:
         "tags": ", ".join(node.get("tags") or []),
         "email_marketing_consent": _consent(email),
         "sms_marketing_consent": _consent(phone),
+        "default_address": _address_row(node.get("defaultAddress")),
         "created_at": node.get("createdAt"),
         "updated_at": node.get("updatedAt"),
     }

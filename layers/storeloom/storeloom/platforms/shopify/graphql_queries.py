@@ -8,7 +8,8 @@ it sends. ``pageInfo`` is priced with its connection.
 
 Field names follow the 2026-07 schema: ``Order.cartToken`` / ``checkoutToken`` (the REST cart ids) exist
 from that version on; ``Customer.defaultEmailAddress`` / ``defaultPhoneNumber`` replace ``email`` / ``phone``
-and the marketing-consent objects since 2025-04.
+and the marketing-consent objects since 2025-04. ``Order.customerAcceptsMarketing`` is REST's
+``buyer_accepts_marketing``; ``MailingAddress.countryCodeV2`` its ``country_code``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ ORDER = (
     "id",
     "name",
     "email",
+    "phone",
+    "customerAcceptsMarketing",
     "createdAt",
     "updatedAt",
     "processedAt",
@@ -111,6 +114,8 @@ ORDER = (
     money("totalPriceSet"),
     money("totalOutstandingSet"),
     money("totalRefundedSet"),
+    obj("billingAddress", "countryCodeV2", "phone"),
+    obj("shippingAddress", "countryCodeV2"),
     CUSTOMER_REF,
     connection("lineItems", *LINE_ITEM, size=LINE_ITEMS_PER_PARENT),
 )
@@ -124,6 +129,7 @@ CUSTOMER = (
     "updatedAt",
     obj("defaultEmailAddress", "emailAddress", "marketingState"),
     obj("defaultPhoneNumber", "phoneNumber", "marketingState"),
+    obj("defaultAddress", "countryCodeV2"),
 )
 VARIANT = (
     "id",

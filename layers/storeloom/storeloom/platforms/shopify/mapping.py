@@ -15,7 +15,9 @@ from typing import Any
 from storeloom.domain.model import Cart, LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.envelope import build
+from storeloom.platforms.shopify.resources import consent
 from storeloom.platforms.timeparse import (
+    country_of,
     decimal_of,
     money,
     optional_id,
@@ -119,10 +121,17 @@ def refunded_total(item: Mapping[str, Any], currency: str | None) -> Money | Non
     return money(total, currency, "refunds")
 
 
+def _address(item: Mapping[str, Any], field: str) -> Mapping[str, Any]:
+    address = item.get(field)
+    return address if isinstance(address, Mapping) else {}
+
+
 def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Order:
+    """``buyer_accepts_marketing`` is the box the buyer ticked at checkout, a guest's only consent."""
     currency = _currency(item, currency)
     customer = item.get("customer") or {}
     customer_id = optional_id(customer.get("id"), "customer.id")
+    billing, shipping = _address(item, "billing_address"), _address(item, "shipping_address")
     return build(
         Order,
         id=required_id(item, "id"),
@@ -141,6 +150,9 @@ def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) 
         cancelled_at=optional_time(item, "cancelled_at"),
         placed_at=optional_time(item, "processed_at", "created_at"),
         updated_at=required_time(item, "updated_at"),
+        email_consent=consent(None, item.get("buyer_accepts_marketing")),
+        phone=text(item.get("phone")) or text(billing.get("phone")),
+        country=country_of(billing.get("country_code"), shipping.get("country_code")),
     )
 
 
@@ -164,4 +176,5 @@ def map_cart(item: Mapping[str, Any], currency: str | None, topic: str | None) -
         updated_at=required_time(item, "updated_at"),
         completed_at=optional_time(item, "completed_at"),
         order_id=optional_id(item.get("order_id"), "order_id"),
+        email_consent=consent(None, item.get("buyer_accepts_marketing")),
     )

@@ -3,13 +3,16 @@ docs/platforms.md#shopify)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from storeloom.domain.model import Customer, InventoryLevel, Product, Variant
 from storeloom.domain.types import Consent
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
+    country_of,
     optional_int,
     optional_money,
     optional_time,
@@ -18,6 +21,10 @@ from storeloom.platforms.timeparse import (
     split_tags,
     text,
 )
+from storeloom.services.platform_port import NormalizationError
+
+MERGE_TOPIC = "customers/merge"
+_CUSTOMER_GID = re.compile(r"^gid://shopify/Customer/(?P<id>\d+)$")
 
 # Shopify marketing states; redacted/invalid addresses must never receive marketing.
 CONSENT: dict[str, Consent] = {
@@ -39,6 +46,14 @@ def consent(value: Any, legacy: Any = None) -> Consent:
     return "unknown"
 
 
+def _country(item: Mapping[str, Any]) -> str | None:
+    """The default address's ``country_code``, else the first address's. Shopify keeps no customer time zone."""
+    addresses = [a for a in item.get("addresses") or [] if isinstance(a, Mapping)]
+    default = item.get("default_address")
+    chosen = [default] if isinstance(default, Mapping) else []
+    return country_of(*(address.get("country_code") for address in chosen + addresses[:1]))
+
+
 def map_customer(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Customer:
     """A Shopify customer record. ``is_guest`` is False: guests have no customer record (see Order)."""
     return build(
@@ -53,6 +68,7 @@ def map_customer(item: Mapping[str, Any], currency: str | None, topic: str | Non
         tags=split_tags(item.get("tags")),
         created_at=optional_time(item, "created_at"),
         updated_at=required_time(item, "updated_at"),
+        country=_country(item),
     )
 
 
@@ -105,3 +121,32 @@ def map_product(item: Mapping[str, Any], currency: str | None, topic: str | None
         variants=[_variant(variant, currency, f"variants[{i}]") for i, variant in enumerate(variants)],
         updated_at=required_time(item, "updated_at"),
     )
+
+
+def _merged_id(payload: Mapping[str, Any], field: str) -> str:
+    """A customer GID (``gid://shopify/Customer/2``) as the plain numeric id the rest of the mapping uses."""
+    value = text(payload.get(field))
+    if value is None:
+        raise NormalizationError(f"{field}: missing id")
+    found = _CUSTOMER_GID.match(value)
+    if found is None:
+        raise NormalizationError(f"{field}: not a Shopify customer id: {value!r}")
+    return found["id"]
+
+
+def merged_customer(payload: Any, moment: datetime) -> Customer | None:
+    """What a ``customers/merge`` body says: the deleted customer, now pointing at the kept one.
+
+    Only a ``completed`` merge removes anyone; a ``failed``, ``requested`` or ``in_progress`` one (the
+    CustomerMergeRequestStatus values) changed nothing, so it gives None. The payload has no time of its
+    own: ``moment`` (when it was received) stands for ``updated_at``.
+    """
+    if not isinstance(payload, Mapping):
+        raise NormalizationError("customers/merge: payload must be a JSON object")
+    if (text(payload.get("status")) or "").lower() != "completed":
+        return None
+    deleted = _merged_id(payload, "admin_graphql_api_customer_deleted_id")
+    kept = _merged_id(payload, "admin_graphql_api_customer_kept_id")
+    if deleted == kept:
+        raise NormalizationError(f"admin_graphql_api_customer_kept_id: customer {kept} is merged into itself")
+    return build(Customer, id=deleted, merged_into=kept, updated_at=moment)

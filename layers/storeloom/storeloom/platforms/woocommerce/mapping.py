@@ -15,6 +15,7 @@ from storeloom.domain.model import LineItem, Money, Order
 from storeloom.domain.types import FulfillmentStatus, PaymentStatus
 from storeloom.platforms.envelope import build
 from storeloom.platforms.timeparse import (
+    country_of,
     decimal_of,
     money,
     optional_id,
@@ -50,6 +51,15 @@ def woo_id(value: Any, field: str) -> str | None:
 
 def billing(item: Mapping[str, Any]) -> Mapping[str, Any]:
     return item.get("billing") or item.get("billing_address") or {}
+
+
+def shipping(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    return item.get("shipping") or item.get("shipping_address") or {}
+
+
+def address_country(item: Mapping[str, Any]) -> str | None:
+    """``country`` is already the ISO 3166-1 alpha-2 code in both addresses; billing first."""
+    return country_of(billing(item).get("country"), shipping(item).get("country"))
 
 
 def _payment_when_unstated(item: Mapping[str, Any]) -> PaymentStatus:
@@ -97,6 +107,7 @@ def _refunded(item: Mapping[str, Any], currency: str | None) -> Money | None:
 
 
 def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Order:
+    """WooCommerce core asks no marketing consent at checkout, so ``email_consent`` stays unknown."""
     status = text(item.get("status"))
     if status not in STATUS:
         raise NormalizationError(f"status: unknown WooCommerce order status {status!r}")
@@ -126,4 +137,6 @@ def map_order(item: Mapping[str, Any], currency: str | None, topic: str | None) 
         cancelled_at=updated_at if status == "cancelled" else None,
         placed_at=optional_time(item, *CREATED_AT),
         updated_at=updated_at,
+        phone=text(billing(item).get("phone")),
+        country=address_country(item),
     )

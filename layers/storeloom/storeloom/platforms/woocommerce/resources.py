@@ -15,12 +15,13 @@ from storeloom.platforms.timeparse import (
     required_time,
     split_tags,
     text,
+    unique_ids,
 )
-from storeloom.platforms.woocommerce.mapping import CREATED_AT, UPDATED_AT, billing
+from storeloom.platforms.woocommerce.mapping import CREATED_AT, UPDATED_AT, address_country, billing
 
 
 def map_customer(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Customer:
-    """WooCommerce core records no marketing consent, so both consents are ``unknown``."""
+    """WooCommerce core records no marketing consent, so both consents are ``unknown``, and no time zone."""
     return build(
         Customer,
         id=required_id(item, "id"),
@@ -30,6 +31,7 @@ def map_customer(item: Mapping[str, Any], currency: str | None, topic: str | Non
         last_name=text(item.get("last_name")) or text(billing(item).get("last_name")),
         created_at=optional_time(item, *CREATED_AT),
         updated_at=required_time(item, *UPDATED_AT),
+        country=address_country(item),
     )
 
 
@@ -48,7 +50,10 @@ def _only_variant(item: Mapping[str, Any], currency: str | None) -> Variant:
 
 
 def map_product(item: Mapping[str, Any], currency: str | None, topic: str | None) -> Product:
-    """Variable products list only variation ids; their variants come from the variations resource."""
+    """Variable products list only variation ids; their variants come from the variations resource.
+
+    Related products are the merchant's own links, ``upsell_ids`` then ``cross_sell_ids``; the read-only
+    ``related_ids`` are WooCommerce's guess from shared categories and tags, which Storeloom makes itself."""
     images = item.get("images") or [{}]
     variable = item.get("type") in ("variable", "grouped")
     return build(
@@ -62,4 +67,5 @@ def map_product(item: Mapping[str, Any], currency: str | None, topic: str | None
         categories=split_tags(item.get("categories")),
         variants=[] if variable else [_only_variant(item, currency)],
         updated_at=required_time(item, *UPDATED_AT),
+        related_product_ids=unique_ids(item, "upsell_ids", "cross_sell_ids"),
     )
