@@ -8,8 +8,8 @@ and ``requests`` (the URLs it served), serving data the kit seeds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -39,6 +39,10 @@ class SignedDelivery:
     sign: Callable[[bytes, str, datetime], dict[str, str]]
 
 
+# Per corpus file name: per "<entity_type>/<entity id>" it maps to, the canonical JSON value of some fields.
+CorpusExpectations = Mapping[str, Mapping[str, Mapping[str, Any]]]
+
+
 @dataclass(frozen=True)
 class PlatformKit:
     descriptor: PlatformDescriptor
@@ -62,6 +66,8 @@ class PlatformKit:
     customer_with_orders: Callable[[FakeApi], str] | None = None
     # Anything else a platform-specific test needs.
     extra: dict[str, Any] | None = None
+    # What named corpus files must map to, beyond the contract every file is held to.
+    corpus_expectations: CorpusExpectations = field(default_factory=dict)
 
     @property
     def platform(self) -> str:

@@ -6,7 +6,8 @@ A file is read as what its name says, in the adapter's own words: a topic of the
 ``orders/paid``, ``getOrders`` is ``getOrders``) goes through ``normalize``, else the longest resource name
 it mentions (``abandoned_checkouts``; of equals, the first) through ``normalize_resource``; a batch body's
 items are read one by one. A file that names neither, or that the adapter refuses, is skipped with the
-adapter's reason; a platform with no file that maps fails.
+adapter's reason; a platform with no file that maps fails. A kit's ``corpus_expectations`` name, for some
+files, the values their entities must carry (consent, contact, country, related products).
 """
 
 from __future__ import annotations
@@ -117,6 +118,28 @@ def test_corpus_file_leaves_the_adapter_under_the_canonical_contract(kit: Platfo
     for event in events:
         assert event.platform == kit.platform
         assert_contract(event)
+
+
+def expectation_cases() -> list[Any]:
+    """(kit name, corpus file name) for every file a kit states expectations for."""
+    return [
+        pytest.param(name, file_name, id=f"{name}/{file_name}")
+        for name in kit_names()
+        for file_name in load_kit(name).corpus_expectations
+    ]
+
+
+@pytest.mark.parametrize(("kit", "file_name"), expectation_cases(), indirect=["kit"])
+def test_corpus_file_maps_to_the_values_its_kit_expects(kit: PlatformKit, file_name: str) -> None:
+    path = CORPUS / kit.corpus / file_name
+    if not path.is_file():
+        pytest.skip(f"no corpus file {path}")
+    events = mapped(kit, path)
+    assert not isinstance(events, str), events
+    found = {f"{e.entity_type}/{e.entity_id}": e.entity.model_dump(mode="json") for e in events if e.entity}
+    for key, fields in kit.corpus_expectations[file_name].items():
+        assert key in found, f"{file_name}: no {key} among {sorted(found)}"
+        assert {name: found[key][name] for name in fields} == dict(fields), f"{file_name}: {key}"
 
 
 def test_at_least_one_corpus_file_maps(kit: PlatformKit) -> None:

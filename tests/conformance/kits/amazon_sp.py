@@ -22,7 +22,7 @@ from storeloom_tools.fakes.amazon_sp import CLIENT_ID, CLIENT_SECRET, REFRESH_TO
 from storeloom_tools.fakes.amazon_sp_data import MARKETPLACE_ID, seed_amazon_sp
 from storeloom_tools.fakes.catalog import Row
 from storeloom_tools.fakes.clock import VirtualClock
-from tests.conformance.kit import FakeApi, PlatformKit
+from tests.conformance.kit import CorpusExpectations, FakeApi, PlatformKit
 
 # The refresh token sits in the first webhook secret until StoreSecrets has a field for it.
 SECRETS = StoreSecrets(refresh_token=REFRESH_TOKEN, api_key=CLIENT_ID, api_secret=CLIENT_SECRET)
@@ -54,6 +54,18 @@ def throttle(api: FakeApi, count: int, wait_seconds: float) -> None:
     api.faults.storm(429, count)
 
 
+CORPUS_EXPECTATIONS: CorpusExpectations = {
+    # ShippingAddress.CountryCode (not the seller's DefaultShipFromLocationAddress); no phone is kept and a
+    # marketplace buyer's consent on the order is never known
+    "orders_v0_getOrder_example.json": {
+        "order/902-3159896-1390916": {"email_consent": "unknown", "phone": None, "country": "US"},
+    },
+    "orders_2026_getOrder_example.json": {"order/202-1234567-8901234": {"phone": None, "country": "GB"}},
+    # no address without the restricted buyer-data role
+    "orders_v0_getOrders_sandbox_multi.json": {"order/902-1845936-5435065": {"country": None}},
+}
+
+
 KIT = PlatformKit(
     descriptor=DESCRIPTOR,
     make_api=make_api,
@@ -64,6 +76,7 @@ KIT = PlatformKit(
     canonical_id=canonical_id,
     throttle=throttle,
     corpus="amazon_sp_api",
+    corpus_expectations=CORPUS_EXPECTATIONS,
     extra={
         "analytics_only": True,  # every customer is a marketplace buyer, never marketable
         "live_reads": "customer_orders and email_orders answer [], product answers None",

@@ -24,7 +24,7 @@ from storeloom_tools.fakes.bigcommerce import FakeBigCommerce
 from storeloom_tools.fakes.bigcommerce_data import ACCESS_TOKEN, CLIENT_SECRET, STORE_HASH, seed_bigcommerce
 from storeloom_tools.fakes.catalog import Row
 from storeloom_tools.fakes.clock import VirtualClock
-from tests.conformance.kit import FakeApi, PlatformKit, SignedDelivery
+from tests.conformance.kit import CorpusExpectations, FakeApi, PlatformKit, SignedDelivery
 
 TIE = 7  # orders per shared modified second
 DELIVERY_BODY = json.dumps(
@@ -75,6 +75,16 @@ def customer_with_orders(api: FakeApi) -> str:
     return next(str(row["customer_id"]) for row in api.data.all("orders") if row.get("customer_id"))
 
 
+CORPUS_EXPECTATIONS: CorpusExpectations = {
+    # billing_address.phone and country_iso2; V2 orders record no consent
+    "rest_v2_orders_list_2012.json": {
+        "order/100": {"email_consent": "unknown", "phone": "5555556789", "country": "US"},
+    },
+    # V2 related_products "-1": chosen automatically, which names no product
+    "rest_v2_product_single_2013.json": {"product/33": {"related_product_ids": [], "related_skus": []}},
+}
+
+
 KIT = PlatformKit(
     descriptor=DESCRIPTOR,
     make_api=make_api,
@@ -85,6 +95,7 @@ KIT = PlatformKit(
     canonical_id=canonical_id,
     throttle=throttle,
     corpus="bigcommerce",
+    corpus_expectations=CORPUS_EXPECTATIONS,
     delivery=SignedDelivery(topic="store/order/updated", body=DELIVERY_BODY, sign=sign),
     customer_with_orders=customer_with_orders,
     extra={

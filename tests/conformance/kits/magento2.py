@@ -15,7 +15,7 @@ from storeloom_tools.fakes.catalog import Row
 from storeloom_tools.fakes.clock import VirtualClock
 from storeloom_tools.fakes.magento2 import FakeMagento2
 from storeloom_tools.fakes.magento2_data import seed_magento2
-from tests.conformance.kit import FakeApi, PlatformKit
+from tests.conformance.kit import CorpusExpectations, FakeApi, PlatformKit
 
 TOKEN = "m2_integration_token"
 
@@ -59,6 +59,16 @@ def customer_with_orders(api: FakeApi) -> str:
     return next(str(row["customer_id"]) for row in api.data.all("orders") if row.get("customer_id") is not None)
 
 
+CORPUS_EXPECTATIONS: CorpusExpectations = {
+    # the default billing address's country_id (the customer's second address is in GB)
+    "rest_v1_customers_search.json": {"customer/1": {"country": "US", "timezone": None}},
+    # billing_address.telephone and country_id; a Magento checkout asks no consent
+    "rest_v1_order_get_registered_bundle.json": {
+        "order/3": {"email_consent": "unknown", "phone": "512-555-1111", "country": "US"},
+    },
+}
+
+
 KIT = PlatformKit(
     descriptor=DESCRIPTOR,
     make_api=make_api,
@@ -69,6 +79,7 @@ KIT = PlatformKit(
     canonical_id=canonical_id,
     throttle=throttle,
     corpus="magento2",
+    corpus_expectations=CORPUS_EXPECTATIONS,
     delivery=None,
     customer_with_orders=customer_with_orders,
     extra={"unversioned_entities": frozenset({"inventory_levels"})},

@@ -30,7 +30,7 @@ from storeloom_tools.fakes.faults import Faults
 from storeloom_tools.fakes.shopify import FakeShopify
 from storeloom_tools.fakes.shopify_data import customer, order, seed_shopify
 from storeloom_tools.fakes.shopify_graphql import FakeShopifyGraphql
-from tests.conformance.kit import FakeApi, PlatformKit, SignedDelivery
+from tests.conformance.kit import CorpusExpectations, FakeApi, PlatformKit, SignedDelivery
 from tests.conformance.kits import tie_up
 
 ACCESS_TOKEN = "shpat_conformance"
@@ -111,6 +111,40 @@ def customer_with_orders(api: FakeApi) -> str:
     return next(str(row["customer"]["id"]) for row in api.data.all("orders") if row.get("customer"))
 
 
+CORPUS_EXPECTATIONS: CorpusExpectations = {
+    # buyer_accepts_marketing, the order's phone, and the billing address's country_code
+    "rest_2025_07_order_single.json": {
+        "order/450789469": {"email_consent": "not_subscribed", "phone": "+557734881234", "country": "US"},
+    },
+    "rest_2025_07_order_created_discount_code_percentage.json": {
+        "order/1073459981": {"phone": "+18885551234", "country": "CA"},
+    },
+    "rest_2025_07_order_created_minimal_no_customer.json": {
+        "order/1073459966": {"email_consent": "not_subscribed", "phone": None, "country": None},
+    },
+    # no order phone: the billing address's; a guest who ticked the box
+    "webhook_orders_partially_fulfilled_docs_sample.json": {
+        "order/820982911946154508": {"email_consent": "subscribed", "phone": "555-555-SHIP", "country": "US"},
+    },
+    # trimmed by its authors: no buyer_accepts_marketing, so nothing is known
+    "webhook_orders_create.json": {"order/5778367414385": {"email_consent": "unknown", "country": "US"}},
+    "rest_2025_07_abandoned_checkouts_list.json": {
+        "cart/68778783ad298f1c80c3bafcddeea02f": {"email_consent": "not_subscribed"},
+    },
+    "webhook_checkouts_create_guest_no_email.json": {
+        "cart/Z2NwLXVzLWVhc3QxOjAxSkJaTUVRSjgzNUJUN1BTNjEzRFdRUFFQ": {"email_consent": "not_subscribed"},
+    },
+    # default_address.country_code; Shopify has no customer time zone
+    "rest_2025_07_customers_list_two.json": {
+        "customer/1073339462": {"country": "CA", "timezone": None, "merged_into": None},
+        "customer/207119551": {"country": "US", "timezone": None},
+    },
+    "webhook_customers_create_inr.json": {"customer/5747017285820": {"country": "IN"}},
+    # the Admin API has no related products
+    "rest_2025_07_products_list.json": {"product/632910392": {"related_product_ids": [], "related_skus": []}},
+}
+
+
 KIT = PlatformKit(
     descriptor=DESCRIPTOR,
     make_api=make_api,
@@ -121,6 +155,7 @@ KIT = PlatformKit(
     canonical_id=canonical_id,
     throttle=throttle,
     corpus="shopify",
+    corpus_expectations=CORPUS_EXPECTATIONS,
     delivery=SignedDelivery(topic="orders/updated", body=DELIVERY_BODY, sign=sign),
     customer_with_orders=customer_with_orders,
     extra={"event_id_header": "x-shopify-event-id", "needs_extra": {"inventory_levels": "location_ids"}},

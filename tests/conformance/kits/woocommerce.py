@@ -22,7 +22,7 @@ from storeloom_tools.fakes.catalog import Row
 from storeloom_tools.fakes.clock import VirtualClock
 from storeloom_tools.fakes.woocommerce import FakeWooCommerce
 from storeloom_tools.fakes.woocommerce_data import order, seed_woocommerce, stamp
-from tests.conformance.kit import FakeApi, PlatformKit, SignedDelivery
+from tests.conformance.kit import CorpusExpectations, FakeApi, PlatformKit, SignedDelivery
 from tests.conformance.kits import tie_up
 
 CONSUMER_KEY = "ck_conformance"
@@ -86,6 +86,23 @@ def customer_with_orders(api: FakeApi) -> str:
     return next(str(row["customer_id"]) for row in api.data.all("orders") if row.get("customer_id"))
 
 
+CORPUS_EXPECTATIONS: CorpusExpectations = {
+    # billing.phone and billing.country; core WooCommerce asks no consent
+    "rest_v3_order_single_guest_processing.json": {
+        "order/727": {"email_consent": "unknown", "phone": "(555) 555-5555", "country": "US"},
+    },
+    "rest_v3_orders_list_guest_and_registered_refunded.json": {
+        "order/723": {"phone": "(11) 1111-1111", "country": "BR"},
+    },
+    "rest_v3_customers_list.json": {
+        "customer/26": {"country": "BR", "email_consent": "unknown", "timezone": None},
+        "customer/25": {"country": "US"},
+    },
+    # upsell_ids and cross_sell_ids are empty; the read-only related_ids [53, 40, ...] are not links
+    "rest_v3_product_single_simple.json": {"product/794": {"related_product_ids": [], "related_skus": []}},
+}
+
+
 KIT = PlatformKit(
     descriptor=DESCRIPTOR,
     make_api=make_api,
@@ -96,6 +113,7 @@ KIT = PlatformKit(
     canonical_id=canonical_id,
     throttle=throttle,
     corpus="woocommerce",
+    corpus_expectations=CORPUS_EXPECTATIONS,
     delivery=SignedDelivery(topic="order.updated", body=DELIVERY_BODY, sign=sign),
     customer_with_orders=customer_with_orders,
     extra={"scanned_entities": DESCRIPTOR.scanned},  # /customers has no modified_after: full scans only
