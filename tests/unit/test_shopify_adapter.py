@@ -12,6 +12,7 @@ from storeloom.domain.model import Cart, Customer, InventoryLevel, Order, Produc
 from storeloom.domain.types import loads
 from storeloom.platforms.registry import SUPPORTED_PLATFORMS, UnknownPlatform, get_adapter
 from storeloom.platforms.shopify import ShopifyAdapter
+from storeloom.platforms.shopify.api_client import WEBHOOK_TOPICS
 from storeloom.services.platform_port import NormalizationError, NormalizeContext, PlatformAdapter, UnsupportedTopic
 from tests.unit.contract_checks import assert_contract
 
@@ -200,3 +201,100 @@ def test_unknown_topic_and_resource(adapter: ShopifyAdapter) -> None:
         adapter.normalize_resource("transactions", {}, CONTEXT)
     with pytest.raises(NormalizationError, match=r"^order"):
         adapter.normalize("orders/create", "not an object", CONTEXT)
+
+
+# --- consent at checkout, contact and country, merges ----------------------------------------------------
+
+
+def _order(adapter: ShopifyAdapter, **changes: Any) -> Order:
+    [event] = adapter.normalize("orders/updated", {**fixture("orders_create.json"), **changes}, CONTEXT)
+    assert_contract(event)
+    assert isinstance(event.entity, Order)
+    return event.entity
+
+
+@pytest.mark.parametrize(("accepts", "consent"), [(True, "subscribed"), (False, "not_subscribed"), (None, "unknown")])
+def test_an_order_carries_the_box_its_buyer_ticked(adapter: ShopifyAdapter, accepts: Any, consent: str) -> None:
+    changes = {} if accepts is None else {"buyer_accepts_marketing": accepts}
+    assert _order(adapter, **changes).email_consent == consent
+
+
+def test_an_order_phone_is_its_own_else_the_billing_addresses_and_the_country_billing_first(
+    adapter: ShopifyAdapter,
+) -> None:
+    billing = {"phone": "555-555-BILL", "country_code": "ca"}
+    shipping = {"phone": "555-555-SHIP", "country_code": "US"}
+    both = _order(adapter, phone="+1 (613) 555-0100", billing_address=billing, shipping_address=shipping)
+    assert (both.phone, both.country) == ("+1 (613) 555-0100", "CA")  # as typed; the code upper-cased
+    only_billing = _order(adapter, billing_address=billing, shipping_address=shipping)
+    assert only_billing.phone == "555-555-BILL"
+    shipped = _order(adapter, billing_address={"country_code": "Canada"}, shipping_address=shipping)
+    assert (shipped.phone, shipped.country) == (None, "US")  # a name is no code: the shipping country
+    assert (_order(adapter).phone, _order(adapter).country) == (None, None)
+
+
+def test_a_checkout_carries_the_box_its_buyer_ticked(adapter: ShopifyAdapter) -> None:
+    payload = {**fixture("checkouts_update.json"), "buyer_accepts_marketing": True}
+    [event] = adapter.normalize("checkouts/update", payload, CONTEXT)
+    assert isinstance(event.entity, Cart) and event.entity.email_consent == "subscribed"
+    [unstated] = adapter.normalize("checkouts/update", fixture("checkouts_update.json"), CONTEXT)
+    assert isinstance(unstated.entity, Cart) and unstated.entity.email_consent == "unknown"
+
+
+def test_a_customer_country_is_the_default_addresses_else_the_first(adapter: ShopifyAdapter) -> None:
+    addresses = [{"country_code": "GB"}, {"country_code": "FR"}]
+    cases: list[tuple[dict[str, Any], str | None]] = [
+        ({"default_address": {"country_code": "de"}, "addresses": addresses}, "DE"),
+        ({"addresses": addresses}, "GB"),
+        ({"default_address": {"country_code": None}}, None),
+        ({}, None),
+    ]
+    for changes, country in cases:
+        [event] = adapter.normalize("customers/update", {**fixture("customers_update.json"), **changes}, CONTEXT)
+        assert isinstance(event.entity, Customer)
+        assert (event.entity.country, event.entity.timezone) == (country, None)
+
+
+MERGE = {
+    "admin_graphql_api_customer_kept_id": "gid://shopify/Customer/9007199254740995555",
+    "admin_graphql_api_customer_deleted_id": "gid://shopify/Customer/9007199254740996666",
+    "admin_graphql_api_job_id": "gid://shopify/Job/8f4d",
+    "status": "completed",
+    "errors": [],
+}
+
+
+def test_a_completed_merge_deletes_the_merged_customer_naming_the_kept_one(adapter: ShopifyAdapter) -> None:
+    [event] = adapter.normalize("customers/merge", MERGE, CONTEXT)
+    data = assert_contract(event)
+    assert (event.action, event.entity_type, event.entity_id) == ("deleted", "customer", "9007199254740996666")
+    assert isinstance(event.entity, Customer)
+    assert event.entity.merged_into == "9007199254740995555" and event.entity.id == event.entity_id
+    assert data["entity"]["updated_at"] == "2025-03-01T16:00:00Z"  # the payload has no time: received
+    later = NormalizeContext(store_id="shop-1", source="replay", received_at=datetime(2025, 3, 2, tzinfo=UTC))
+    [again] = adapter.normalize("customers/merge", MERGE, later)
+    assert again.idempotency_key == event.idempotency_key  # a replay or retry is the same fact
+
+
+@pytest.mark.parametrize("status", ["failed", "in_progress", "requested", None])
+def test_a_merge_that_did_not_complete_changes_nothing(adapter: ShopifyAdapter, status: Any) -> None:
+    assert adapter.normalize("customers/merge", {**MERGE, "status": status}, CONTEXT) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"admin_graphql_api_customer_deleted_id": None}, "admin_graphql_api_customer_deleted_id"),
+        ({"admin_graphql_api_customer_kept_id": "gid://shopify/Order/1"}, "admin_graphql_api_customer_kept_id"),
+        ({"admin_graphql_api_customer_kept_id": MERGE["admin_graphql_api_customer_deleted_id"]}, "admin_graphql"),
+    ],
+)
+def test_a_bad_merge_names_the_field(adapter: ShopifyAdapter, changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(NormalizationError, match=rf"^{field}"):
+        adapter.normalize("customers/merge", {**MERGE, **changes}, CONTEXT)
+    with pytest.raises(NormalizationError, match=r"^customers/merge"):
+        adapter.normalize("customers/merge", [MERGE], CONTEXT)
+
+
+def test_merges_are_subscribed_to_last(adapter: ShopifyAdapter) -> None:
+    assert "customers/merge" in adapter.topics and WEBHOOK_TOPICS[-1] == "customers/merge"

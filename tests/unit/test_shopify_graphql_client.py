@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from storeloom.domain.ingest_message import IngestMessage
-from storeloom.domain.model import Cart, Entity
+from storeloom.domain.model import Cart, Customer, Entity, Order
 from storeloom.domain.stores import StoreRecord, StoreSecrets
 from storeloom.domain.types import loads
 from storeloom.platforms.descriptor import ClientContext
@@ -408,6 +408,10 @@ GRAPHQL_ORDER: dict[str, Any] = {
     "id": "gid://shopify/Order/8100000000000001",
     "name": "#2041",
     "email": "Ines.Okafor@Example.net",
+    "phone": None,
+    "customerAcceptsMarketing": True,
+    "billingAddress": None,
+    "shippingAddress": {"countryCodeV2": "FR", "phone": "+33 6 12 34 56 78"},
     "createdAt": "2026-01-04T09:15:00Z",
     "updatedAt": "2026-01-04T10:02:31Z",
     "processedAt": "2026-01-04T09:15:02Z",
@@ -455,6 +459,9 @@ REST_ORDER: dict[str, Any] = {
     "id": 8100000000000001,
     "name": "#2041",
     "email": "Ines.Okafor@Example.net",
+    "phone": None,
+    "buyer_accepts_marketing": True,
+    "shipping_address": {"country_code": "FR", "phone": "+33 6 12 34 56 78", "country": "France"},
     "created_at": "2026-01-04T10:15:00+01:00",
     "updated_at": "2026-01-04T11:02:31+01:00",
     "processed_at": "2026-01-04T10:15:02+01:00",
@@ -489,6 +496,8 @@ def test_a_hand_written_graphql_order_and_its_rest_twin_are_the_same_canonical_o
     assert graph == rest and graph.model_dump(mode="json") == rest.model_dump(mode="json")
     assert graph.id == "8100000000000001" and graph.customer_id == "8100000000000777"  # type: ignore[union-attr]
     assert graph.cart_id == "c1-7f3e9a" and str(graph.refunded_total.amount) == "12.25"  # type: ignore[union-attr]
+    # no billing address: the shipping country; no order or billing phone (a recipient's is not the buyer's)
+    assert isinstance(graph, Order) and (graph.email_consent, graph.country, graph.phone) == ("subscribed", "FR", None)
 
 
 def test_a_hand_written_customer_product_and_checkout_match_their_rest_twins() -> None:
@@ -502,6 +511,7 @@ def test_a_hand_written_customer_product_and_checkout_match_their_rest_twins() -
         "updatedAt": "2026-01-04T10:02:31Z",
         "defaultEmailAddress": {"emailAddress": "Ines.Okafor@Example.net", "marketingState": "SUBSCRIBED"},
         "defaultPhoneNumber": {"phoneNumber": "+33612345678", "marketingState": "UNSUBSCRIBED"},
+        "defaultAddress": {"countryCodeV2": "FR"},
     }
     rest_customer = {"id": 8100000000000777, "first_name": "Inès", "last_name": "Okafor", "tags": "vip, newsletter"} | {
         "email": "Ines.Okafor@Example.net",
@@ -510,8 +520,11 @@ def test_a_hand_written_customer_product_and_checkout_match_their_rest_twins() -
         "sms_marketing_consent": {"state": "unsubscribed"},
         "created_at": "2025-11-01T09:00:00+01:00",
         "updated_at": "2026-01-04T11:02:31+01:00",
+        "default_address": {"country_code": "FR", "country": "France"},
     }
-    assert normalized("customer", customer_row(customer)) == normalized("customer", rest_customer)
+    graph_customer = normalized("customer", customer_row(customer))
+    assert graph_customer == normalized("customer", rest_customer)
+    assert isinstance(graph_customer, Customer) and graph_customer.country == "FR"
     product = product_node(
         {"id": 81, "title": "Linen shirt", "status": "active", "tags": "summer, linen"}
         | {
