@@ -58,6 +58,8 @@ def parse_feedback(body: str) -> Feedback:
     if not isinstance(event, dict):
         raise FeedbackError("body: not a JSON object")
     kind = event.get("eventType") or event.get("notificationType")
+    if kind not in ("Bounce", "Complaint", "Subscription"):
+        raise FeedbackError(f"eventType: {kind!r} is not a bounce, complaint or subscription")
     store = _store(event.get("mail"))
     if kind == "Bounce":
         bounce = _object(event, "bounce")
@@ -70,11 +72,9 @@ def parse_feedback(body: str) -> Feedback:
             return Feedback("complaint_not_spam", store)
         recipients = _recipients(complaint, "complainedRecipients")
         return Feedback("complaint", store, "complaint", "ses_complaint", recipients)
-    if kind == "Subscription":
-        if not _opted_out(_object(event, "subscription")):
-            return Feedback("subscribed", store)
-        return Feedback("unsubscribed", store, "unsubscribed", "ses_unsubscribe", _destination(event["mail"]))
-    raise FeedbackError(f"eventType: {kind!r} is not a bounce, complaint or subscription")
+    if not _opted_out(_object(event, "subscription")):
+        return Feedback("subscribed", store)
+    return Feedback("unsubscribed", store, "unsubscribed", "ses_unsubscribe", _destination(event["mail"]))
 
 
 def _object(event: dict[str, Any], name: str) -> dict[str, Any]:
