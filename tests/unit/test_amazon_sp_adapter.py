@@ -317,3 +317,24 @@ def test_corpus_file(adapter: AmazonSpAdapter, name: str) -> None:
         assert_contract(event)
         if isinstance(event.entity, Customer):
             assert event.entity.email_consent == event.entity.sms_consent == "unsubscribed"
+
+
+def test_an_order_keeps_only_the_buyers_shipping_country_and_never_a_consent(adapter: AmazonSpAdapter) -> None:
+    address = {"Name": "Ann Buyer", "City": "Canton", "CountryCode": "us", "Phone": "+1 734 555 0100"}
+    seller = {"Name": "Warehouse", "CountryCode": "DE"}
+    row = order_row(ShippingAddress=address, DefaultShipFromLocationAddress=seller)
+    customer, order = entities_of(adapter.normalize("getOrders", row, CONTEXT))
+    assert (order.country, order.phone, order.email_consent) == ("US", None, "unknown")
+    assert (customer.country, customer.phone, customer.email_consent) == (None, None, "unsubscribed")
+    _, unknown = entities_of(adapter.normalize("getOrders", order_row(DefaultShipFromLocationAddress=seller), CONTEXT))
+    assert unknown.country is None  # without the restricted role there is no shipping address; the seller's is not it
+    recipient = {"deliveryAddress": {"countryCode": "GB", "phone": "+44 161 555 0100"}}
+    row_2026 = {
+        "orderId": "113-5550001-0000078",
+        "lastUpdatedTime": "2025-12-01T10:30:00Z",
+        "fulfillment": {"fulfillmentStatus": "SHIPPED"},
+        "proceeds": {"grandTotal": {"amount": "30.00", "currencyCode": "GBP"}},
+        "recipient": recipient,
+    }
+    _, newer = entities_of(adapter.normalize("searchOrders", {"orders": [row_2026]}, CONTEXT))
+    assert (newer.country, newer.phone) == ("GB", None)

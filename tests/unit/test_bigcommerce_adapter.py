@@ -15,6 +15,7 @@ from storeloom.domain.model import Cart, Customer, Order, Product, idempotency_k
 from storeloom.domain.types import loads
 from storeloom.platforms.bigcommerce import DESCRIPTOR, BigCommerceAdapter
 from storeloom.platforms.bigcommerce.adapter import ROUTES
+from storeloom.platforms.bigcommerce.api_client import RESOURCES
 from storeloom.services.platform_port import (
     NormalizationError,
     NormalizeContext,
@@ -462,3 +463,45 @@ def test_every_corpus_file_maps(adapter: BigCommerceAdapter, path: Path) -> None
     assert events and all(event.entity_type == kind for event in events)
     for event in events:
         assert_contract(event)
+
+
+# Contact, country and related products
+
+
+def test_an_order_has_the_billing_phone_and_country_else_an_inline_shipping_one(adapter: BigCommerceAdapter) -> None:
+    billing = {**ORDER["billing_address"], "phone": "+33 1 55 55 55 55", "country_iso2": "fr"}
+    billed = the(adapter, "store/order/updated", {**ORDER, "billing_address": billing}).entity
+    shipped = the(adapter, "store/order/updated", {**ORDER, "shipping_addresses": [{"country_iso2": "BE"}]}).entity
+    assert isinstance(billed, Order) and isinstance(shipped, Order)
+    assert (billed.phone, billed.country, billed.email_consent) == ("+33 1 55 55 55 55", "FR", "unknown")
+    assert (shipped.phone, shipped.country) == (None, "BE")
+    assert the(adapter, "store/order/updated", ORDER).entity.country is None  # shipping_addresses is a link
+
+
+def test_a_customer_country_is_its_first_addresses(adapter: BigCommerceAdapter) -> None:
+    addresses = [{"id": 1, "country_code": "fr", "country": "France"}, {"id": 2, "country_code": "DE"}]
+    customer = the(adapter, "store/customer/updated", {**CUSTOMER, "addresses": addresses}).entity
+    assert isinstance(customer, Customer) and (customer.country, customer.timezone) == ("FR", None)
+    assert the(adapter, "store/customer/updated", CUSTOMER).entity.country is None  # no include=addresses
+
+
+@pytest.mark.parametrize(
+    ("related", "ids"),
+    [([80, 81, 80], ["80", "81"]), ([-1], []), ("-1", []), ("80,81", ["80", "81"]), (None, []), ([], [])],
+)
+def test_related_products_are_the_ids_named_and_automatic_is_none(
+    adapter: BigCommerceAdapter, related: Any, ids: list[str]
+) -> None:
+    product = the(adapter, "store/product/updated", {**PRODUCT, "related_products": related}).entity
+    assert isinstance(product, Product) and (product.related_product_ids, product.related_skus) == (ids, [])
+
+
+def test_related_products_that_are_no_ids_are_refused(adapter: BigCommerceAdapter) -> None:
+    with pytest.raises(NormalizationError, match=r"^related_products: not a list"):
+        adapter.normalize("store/product/updated", {**PRODUCT, "related_products": {"id": 80}}, CONTEXT)
+    with pytest.raises(NormalizationError, match=r"^related_products\[0\]"):
+        adapter.normalize("store/product/updated", {**PRODUCT, "related_products": [8.5]}, CONTEXT)
+
+
+def test_the_client_asks_for_customer_addresses() -> None:
+    assert RESOURCES["customers"].params["include"] == "addresses"

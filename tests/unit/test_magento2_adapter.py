@@ -362,3 +362,36 @@ def test_a_search_answer_gives_its_items_and_an_order_is_not_its_own_items(adapt
     answer = {"items": [order_row(), order_row(entity_id=42)], "search_criteria": {}, "total_count": 2}
     assert [e.entity_id for e in adapter.normalize_resource("orders", convert(answer), CONTEXT)] == ["41", "42"]
     assert [e.entity_id for e in adapter.normalize("V1/orders", convert(order_row()), CONTEXT)] == ["41"]
+
+
+# --- contact, country and related products ---------------------------------------------------------------
+
+
+def test_an_order_has_the_billing_telephone_and_country_else_the_shipping_country(adapter: Magento2Adapter) -> None:
+    shipping = {"shipping_assignments": [{"shipping": {"address": {"country_id": "AT", "telephone": "+43 1 555"}}}]}
+    billed = one(adapter, "orders", order_row(billing_address={"telephone": "030 555 01", "country_id": "de"}))
+    shipped = one(adapter, "orders", order_row(billing_address={}, extension_attributes=shipping))
+    assert (billed.phone, billed.country, billed.email_consent) == ("030 555 01", "DE", "unknown")
+    assert (shipped.phone, shipped.country) == (None, "AT")  # the telephone of a shipping address is not kept
+    assert one(adapter, "orders", order_row()).country is None
+
+
+def test_a_customer_country_is_the_default_billing_addresses(adapter: Magento2Adapter) -> None:
+    addresses = [{"id": 8, "country_id": "GB"}, {"id": 9, "country_id": "IE", "telephone": "+353 1 555"}]
+    row = {"id": 5, "email": "bo@example.org", "updated_at": "2026-01-02 01:02:03", "addresses": addresses}
+    assert one(adapter, "customers", row | {"default_billing": "9"}).country == "IE"
+    assert one(adapter, "customers", row).country == "GB"  # no default: the first address
+    assert one(adapter, "customers", row | {"addresses": []}).country is None
+
+
+def test_product_links_give_the_related_upsell_and_cross_sell_skus_each_once(adapter: Magento2Adapter) -> None:
+    links = [
+        {"sku": "MUG-BLUE", "link_type": "upsell", "linked_product_sku": "MUG-XL", "position": 1},
+        {"sku": "MUG-BLUE", "link_type": "related", "linked_product_sku": "SAUCER", "position": 1},
+        {"sku": "MUG-BLUE", "link_type": "crosssell", "linked_product_sku": "MUG-XL", "position": 2},
+        {"sku": "MUG-BLUE", "link_type": "associated", "linked_product_sku": "MUG-PART", "position": 3},
+    ]
+    product = one(adapter, "products", product_row(product_links=links))
+    # Magento names the linked products by SKU only, so there are no ids to give.
+    assert (product.related_skus, product.related_product_ids) == (["MUG-XL", "SAUCER"], [])
+    assert one(adapter, "products", product_row()).related_skus == []

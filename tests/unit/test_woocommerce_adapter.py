@@ -159,3 +159,42 @@ def test_unsupported(adapter: WooCommerceAdapter) -> None:
         adapter.normalize("order.deleted", {}, CONTEXT)
     with pytest.raises(NormalizationError, match=r"^entity_type"):
         adapter.normalize_resource("cart", {}, CONTEXT)
+
+
+# --- contact, country and related products ---------------------------------------------------------------
+
+
+def test_an_order_has_the_billing_phone_and_the_billing_country_else_the_shipping(adapter: WooCommerceAdapter) -> None:
+    base = fixture("order_processing.json")
+    cases = [
+        ({"billing": {**base["billing"], "country": "de"}, "shipping": {"country": "FR"}}, "DE"),
+        ({"shipping": {"country": "FR"}}, "FR"),
+        ({}, None),
+    ]
+    for changes, country in cases:
+        [event] = adapter.normalize("order.updated", {**base, **changes}, CONTEXT)
+        assert_contract(event)
+        assert isinstance(event.entity, Order)
+        assert (event.entity.phone, event.entity.country) == ("555", country)
+        assert event.entity.email_consent == "unknown"  # core WooCommerce asks none at checkout
+
+
+def test_a_customer_country_is_the_billing_one_else_the_shipping(adapter: WooCommerceAdapter) -> None:
+    base = fixture("customer.json")
+    [billed] = adapter.normalize("customer.updated", {**base, "billing": {**base["billing"], "country": "BR"}}, CONTEXT)
+    [shipped] = adapter.normalize("customer.updated", {**base, "shipping": {"country": "PT"}}, CONTEXT)
+    assert isinstance(billed.entity, Customer) and isinstance(shipped.entity, Customer)
+    assert (billed.entity.country, shipped.entity.country, shipped.entity.timezone) == ("BR", "PT", None)
+
+
+def test_related_products_are_upsells_then_cross_sells_each_once(adapter: WooCommerceAdapter) -> None:
+    payload = {**fixture("product_simple.json"), "upsell_ids": [31, 30], "cross_sell_ids": [30, 32]}
+    payload["related_ids"] = [99, 98]  # WooCommerce's own guess from shared categories: not a link
+    [event] = adapter.normalize("product.updated", payload, CONTEXT)
+    assert_contract(event)
+    assert isinstance(event.entity, Product)
+    assert (event.entity.related_product_ids, event.entity.related_skus) == (["31", "30", "32"], [])
+    with pytest.raises(NormalizationError, match=r"^cross_sell_ids: not a list"):
+        adapter.normalize("product.updated", {**payload, "cross_sell_ids": "30,32"}, CONTEXT)
+    with pytest.raises(NormalizationError, match=r"^upsell_ids\[0\]"):
+        adapter.normalize("product.updated", {**payload, "upsell_ids": [3.0]}, CONTEXT)

@@ -52,6 +52,17 @@ def customer(number: int) -> Row:
     }
 
 
+def _links(number: int) -> list[Row]:
+    """Each product but the first up-sells the one before it and is related to the first; links name SKUs."""
+    if number == 1:
+        return []
+    sku = f"M2-{number:03d}"
+    return [
+        {"sku": sku, "link_type": "upsell", "linked_product_sku": f"M2-{number - 1:03d}", "position": 1},
+        {"sku": sku, "link_type": "related", "linked_product_sku": "M2-001", "position": 2},
+    ]
+
+
 def product(number: int, rng: random.Random) -> Row:
     quantity = rng.randrange(0, 40)
     stock = {"item_id": number, "product_id": number, "stock_id": 1, "qty": quantity, "is_in_stock": quantity > 0}
@@ -71,6 +82,7 @@ def product(number: int, rng: random.Random) -> Row:
             "stock_item": stock,
         },
         "custom_attributes": [{"attribute_code": "url_key", "value": f"magento-product-{number}"}],
+        "product_links": _links(number),
     }
 
 
@@ -135,7 +147,8 @@ def _buyer(number: int, customer_row: Row | None) -> Row:
         email = customer_row["email"].lower()
         buyer = {"customer_is_guest": 0, "customer_id": customer_row["id"], "customer_email": email}
         buyer |= {"customer_firstname": customer_row["firstname"], "customer_lastname": customer_row["lastname"]}
-    return buyer | {"billing_address": {"address_type": "billing", "email": email, "country_id": "US"}}
+    billing = {"address_type": "billing", "email": email, "country_id": "US", "telephone": f"555-03{number % 100:02d}"}
+    return buyer | {"billing_address": billing}
 
 
 def cart(number: int, customer_row: Row, product_row: Row, active: bool = True) -> Row:
