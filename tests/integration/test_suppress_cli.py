@@ -227,3 +227,31 @@ def test_suppressions_written_by_the_adapter_are_what_the_flow_step_reads(cli: A
     assert main(["suppress", "add", "--store", STORE, "--email", "cat@example.com"]) == 0
     assert suppressions.is_suppressed(STORE, contact_key("email", "CAT@example.com"))
     assert not suppressions.is_suppressed("other", contact_key("email", "cat@example.com"))
+
+
+def test_the_flow_steps_channels_add_the_link_and_the_outbox_records_it(cli: AwsStack) -> None:
+    the_cart = cart()
+    message = build_message(state(), the_cart, "ann@example.com", the_cart.line_items, "A", NOW)
+    services.ChannelFactory(cli.runtime)("outbox", None).deliver(message)
+
+    [recorded] = services.outbox(cli.runtime).list(message.store_id)
+    assert recorded.unsubscribe_url is not None and recorded.unsubscribe_url in recorded.text
+    assert recorded.headers["List-Unsubscribe"] == f"<{recorded.unsubscribe_url}>"
+    token = recorded.unsubscribe_url.rsplit("/", 1)[1]
+    links = services.unsubscribe_links(cli.runtime)
+    assert links is not None and links.contact_of(message.store_id, token) == contact_key("email", "ann@example.com")
+
+
+def test_the_sample_events_run_against_the_stack(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.aws import load_event
+
+    register_store(cli, "sample-shop", "shopify", "secret")
+    assert cli.invoker.invoke("SesFeedbackFunction", load_event("ses_feedback_permanent_bounce.json")) == {
+        "batchItemFailures": []
+    }
+    capsys.readouterr()
+    assert main(["suppress", "list", "--store", "sample-shop"]) == 0
+    assert capsys.readouterr().out.split()[:4] == ["g***@example.com", "email", "bounce", "ses_bounce"]
+    # The sample link's token is a placeholder: the function answers it with the 400 a forged link gets.
+    refused = cli.invoker.invoke("UnsubscribeFunction", load_event("unsubscribe_bad_token.json"))
+    assert (refused["statusCode"], refused["body"]) == (400, "token: not an unsubscribe token")

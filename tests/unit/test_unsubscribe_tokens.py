@@ -48,7 +48,7 @@ def test_a_flipped_signature_character_is_refused() -> None:
 
 @pytest.mark.parametrize("token", ["", "garbage", "email.abc.def", "fax.AAAA.BBBB", "email..", "a.b.c.d"])
 def test_malformed_tokens_are_refused_with_a_reason(token: str) -> None:
-    with pytest.raises(InvalidToken, match="^token: "):
+    with pytest.raises(InvalidToken, match=r"^token: "):
         verify(KEY, "shop-1", token)
 
 
