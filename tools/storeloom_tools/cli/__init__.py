@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "storeloom_tools.cli.flows",
     "storeloom_tools.cli.runs",
     "storeloom_tools.cli.outbox",
+    "storeloom_tools.cli.segments",
     "storeloom_tools.cli.suppress",
     "storeloom_tools.cli.redact",
 )

@@ -39,6 +39,8 @@ class Settings(BaseModel):
     outbox_table: str = Field(alias="OUTBOX_TABLE", default="")
     suppression_table: str = Field(alias="SUPPRESSION_TABLE", default="")
     state_machine_arn: str = Field(alias="ABANDONED_CART_STATE_MACHINE_ARN", default="")
+    post_purchase_state_machine_arn: str = Field(alias="POST_PURCHASE_STATE_MACHINE_ARN", default="")
+    winback_state_machine_arn: str = Field(alias="WINBACK_STATE_MACHINE_ARN", default="")
     poller_function_arn: str = Field(alias="POLLER_FUNCTION_ARN", default="")
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", default="")
     poll_schedule_group: str = Field(alias="POLL_SCHEDULE_GROUP", default="")
@@ -71,6 +73,10 @@ class Settings(BaseModel):
     unsubscribe_base_url: str = Field(alias="UNSUBSCRIBE_BASE_URL", default="")
     ses_feedback_dlq_url: str = Field(alias="SES_FEEDBACK_DLQ_URL", default="")
     ses_feedback_max_attempts: int = Field(alias="SES_FEEDBACK_MAX_ATTEMPTS", default=3, ge=1)
+    # People and lifecycle segments.
+    people_table: str = Field(alias="PEOPLE_TABLE", default="")
+    segment_dlq_url: str = Field(alias="SEGMENT_DLQ_URL", default="")
+    segment_max_attempts: int = Field(alias="SEGMENT_MAX_ATTEMPTS", default=5, ge=1)
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Settings:

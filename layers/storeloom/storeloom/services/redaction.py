@@ -29,6 +29,9 @@ PERSONAL_DATA: dict[str, str] = {
     "SuppressionTable": "suppressions",
     "ArchiveBucket": "archive",
     "AbandonedCartStateMachine": "executions",
+    "PostPurchaseStateMachine": "executions",
+    "WinbackStateMachine": "executions",
+    "PeopleTable": "people",
     # Nothing to redact, and why.
     "LedgerTable": (
         "none: idempotency and send claims only: keys are sha256 hashes (ingest#<sha256>) or send#<run>#<step>,"
@@ -79,6 +82,14 @@ PERSONAL_DATA: dict[str, str] = {
     "SesFeedbackDeadLetterQueue": (
         "none: SES notifications that could not be turned into suppressions (the recipients' addresses), kept"
         " 14 days (MessageRetentionPeriod) to be read and replayed; SQS cannot delete by content"
+    ),
+    "SegmentQueue": (
+        "none: customer, order, cart and product events from the bus (emails, phones) for the segment refresher;"
+        " SQS cannot delete by content, and drops them after its 4-day default retention"
+    ),
+    "SegmentDeadLetterQueue": (
+        "none: bus events the segment refresher could not apply (emails, phones); SQS cannot delete by content,"
+        " kept 14 days (MessageRetentionPeriod)"
     ),
     "BackfillQueue": "none: backfill jobs (store, entity, time window, resume cursor); no customer data",
     "BackfillDeadLetterQueue": "none: failed backfill jobs (store, entity, time window); no customer data",
