@@ -11,6 +11,7 @@ from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.model import Cart, Customer, Order, Product
 from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.person import ActiveRun, PersonProfile
+from storeloom.domain.purchases import ATTRIBUTE_PREFIX, PurchaseMark, mark_value, order_marks, parse_marks
 
 
 @dataclass
@@ -94,6 +95,16 @@ class MemoryCommerce:
 
     def product(self, store_id: str, product_id: str) -> Product | None:
         return self.products.get(product_id)
+
+    def purchases(self, store_id: str, marks: Sequence[str]) -> list[PurchaseMark]:
+        wanted = set(marks)
+        found = []
+        for o in self.orders:
+            noted = set(order_marks(o)) & wanted
+            for key in noted:
+                parsed = parse_marks(key, {ATTRIBUTE_PREFIX + o.id: mark_value(o)})
+                found += parsed
+        return found
 
     def products_by_id(self, store_id: str, product_ids: Sequence[str]) -> dict[str, Product]:
         return {i: self.products[i] for i in product_ids if i in self.products}

@@ -57,7 +57,11 @@ class Harness:
         store = DynamoFlowConfigStore(self.aws.env("FLOW_CONFIG_TABLE"), self.aws.client("dynamodb"))
         return store.save(FlowConfig(store_id=STORE, **settings))
 
-    def put(self, entity_type: str, entity: dict[str, Any], action: str = "updated") -> CommerceEvent:
+    def put(
+        self, entity_type: str, entity: dict[str, Any], action: str = "updated", *, publish: bool = True
+    ) -> CommerceEvent:
+        """Store the entity as ingest does and, unless told not to, publish it as ingest does (the segment
+        refresher keeps the person record from the bus)."""
         occurred = entity["updated_at"]
         event = CommerceEvent.model_validate(
             {
@@ -75,6 +79,8 @@ class Harness:
             }
         )
         DynamoEntityStore(self.aws.env("ENTITIES_TABLE"), self.aws.client("dynamodb")).put_if_newer(event)
+        if publish:
+            self.trigger(event)
         return event
 
     def trigger(self, *events: CommerceEvent) -> None:
@@ -147,7 +153,7 @@ def seed(h: Harness, last_activity: datetime | None = None, **cart: Any) -> Comm
         "updated_at": ts(active),
         **cart,
     }
-    return h.put("cart", body)
+    return h.put("cart", body, publish=False)
 
 
 def product(updated: datetime, in_stock: bool) -> dict[str, Any]:

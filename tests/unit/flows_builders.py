@@ -9,6 +9,7 @@ from typing import Any
 from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.model import Cart, Customer, Order, Product
 from storeloom.domain.run import RunState, Subject
+from storeloom.services.flows.catalogue import flow_steps
 from storeloom.services.flows.enrich import Enricher
 from storeloom.services.flows.once import OnceSender
 from storeloom.services.flows.steps import StepDeps, StepRunner
@@ -135,7 +136,7 @@ class World:
             runs=self.people,
             catalog=self.catalog,
         )
-        return StepRunner(deps)
+        return StepRunner(deps, flow_steps())
 
     def reasons(self) -> list[tuple[int, str, str | None]]:
         return [(d.step, d.kind, d.reason) for d in self.decisions.list(STORE)]

@@ -40,7 +40,7 @@ def _substitutions(uri: str) -> dict[str, Any]:
 
 
 def test_there_is_a_state_machine_to_check() -> None:
-    assert any(path.name == "abandoned_cart.asl.json" for path in MACHINES)
+    assert any(path.name == "flow_run.asl.json" for path in MACHINES)
 
 
 @pytest.mark.parametrize("path", MACHINES, ids=lambda p: p.name)

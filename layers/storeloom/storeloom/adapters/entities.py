@@ -8,7 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from storeloom.adapters.dynamo_items import from_item, to_item
-from storeloom.domain.model import CommerceEvent
+from storeloom.domain.model import CommerceEvent, Order
+from storeloom.domain.purchases import ATTRIBUTE_PREFIX, mark_value, order_marks
+
+PURCHASE_MARKS = "purchase"
 
 
 def entity_partition(store_id: str, entity_type: str) -> str:
@@ -26,10 +29,19 @@ class DynamoEntityStore:
         self._client = client
 
     def put_if_newer(self, event: CommerceEvent) -> bool:
-        """Store an entity outside the ingest path (fixtures, migrations); False when a newer one is stored."""
+        """Store an entity outside the ingest path (fixtures, migrations); False when a newer one is stored.
+        An order's purchase marks are written with it, as ingest does."""
+        marks = purchase_updates(event, self._table)
+        if not marks:
+            try:
+                self._client.put_item(TableName=self._table, **conditional_put(event))
+            except self._client.exceptions.ConditionalCheckFailedException:
+                return False
+            return True
+        put = {"Put": {"TableName": self._table, **conditional_put(event)}}
         try:
-            self._client.put_item(TableName=self._table, **conditional_put(event))
-        except self._client.exceptions.ConditionalCheckFailedException:
+            self._client.transact_write_items(TransactItems=[put, *marks])
+        except self._client.exceptions.TransactionCanceledException:
             return False
         return True
 
@@ -54,6 +66,29 @@ class DynamoEntityStore:
                 entity = _entity_of(item)
                 if entity is not None:
                     yield entity
+
+
+def purchase_updates(event: CommerceEvent, table: str) -> list[dict[str, Any]]:
+    """TransactWriteItems updates that note an order on its purchase marks (storeloom.domain.purchases).
+
+    Unconditional, so they never cancel the transaction they join; they run only when the entity write's
+    own condition (a newer version) holds, so a mark always shows the order's latest version."""
+    order = event.entity
+    if event.entity_type != "order" or not isinstance(order, Order):
+        return []
+    value = to_item({":v": mark_value(order)})
+    return [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": to_item({"pk": entity_partition(event.store_id, PURCHASE_MARKS), "entity_id": key}),
+                "UpdateExpression": "SET #o = :v",
+                "ExpressionAttributeNames": {"#o": ATTRIBUTE_PREFIX + order.id},
+                "ExpressionAttributeValues": value,
+            }
+        }
+        for key in order_marks(order)
+    ]
 
 
 def conditional_put(event: CommerceEvent) -> dict[str, Any]:

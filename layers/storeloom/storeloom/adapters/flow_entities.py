@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from storeloom.adapters.dynamo_items import from_item, to_item
-from storeloom.adapters.entities import entity_partition
+from storeloom.adapters.entities import PURCHASE_MARKS, entity_partition
 from storeloom.domain.model import Cart, Customer, Order, Product
+from storeloom.domain.purchases import PurchaseMark, parse_marks
 
 E = TypeVar("E", bound=BaseModel)
 _BATCH_GET_LIMIT = 100
@@ -27,6 +28,11 @@ def batch_get(client: Any, table: str, keys: list[dict[str, Any]], attempts: int
         if not request:
             return items
     raise RuntimeError(f"BatchGetItem left keys unprocessed after {attempts} attempts")
+
+
+def purchase_marks_of(item: dict[str, Any]) -> list[PurchaseMark]:
+    values = from_item(item)
+    return parse_marks(str(values["entity_id"]), {k: v for k, v in values.items() if isinstance(v, str)})
 
 
 class DynamoCommerceReader:
@@ -58,6 +64,15 @@ class DynamoCommerceReader:
                 if body:
                     product = Product.model_validate_json(body)
                     found[product.id] = product
+        return found
+
+    def purchases(self, store_id: str, marks: Sequence[str]) -> list[PurchaseMark]:
+        partition = entity_partition(store_id, PURCHASE_MARKS)
+        keys = [to_item({"pk": partition, "entity_id": m}) for m in dict.fromkeys(marks)]
+        found: list[PurchaseMark] = []
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
+            for item in batch_get(self._client, self._table, keys[start : start + _BATCH_GET_LIMIT]):
+                found += purchase_marks_of(item)
         return found
 
     def customers_by_email(self, store_id: str, email: str) -> list[Customer]:

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from storeloom.adapters.dynamo_items import from_item, to_item
-from storeloom.adapters.entities import conditional_put
+from storeloom.adapters.entities import conditional_put, purchase_updates
 from storeloom.domain.event import content_digest
 from storeloom.domain.model import CommerceEvent
 from storeloom.services.ingest.ports import ClaimOutcome, DoneMark
@@ -46,7 +46,7 @@ class DynamoIngestLedger:
 
     def claim_and_store(self, event: CommerceEvent, now: datetime) -> ClaimOutcome:
         try:
-            self._client.transact_write_items(TransactItems=[self._claim(event, now), self._upsert(event)])
+            self._client.transact_write_items(TransactItems=[self._claim(event, now), *self._upsert(event)])
         except ClientError as error:
             outcome, old_digest = _cancellation_outcome(error)
             if outcome == "duplicate" and _revises(event, old_digest):
@@ -62,7 +62,7 @@ class DynamoIngestLedger:
         claim["Put"]["ExpressionAttributeValues"] = to_item({":old": old_digest or ""})
         del claim["Put"]["ExpressionAttributeNames"]
         try:
-            self._client.transact_write_items(TransactItems=[claim, self._upsert(event)])
+            self._client.transact_write_items(TransactItems=[claim, *self._upsert(event)])
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -96,8 +96,10 @@ class DynamoIngestLedger:
             }
         }
 
-    def _upsert(self, event: CommerceEvent) -> dict[str, Any]:
-        return {"Put": {"TableName": self._entities, **conditional_put(event)}}
+    def _upsert(self, event: CommerceEvent) -> list[dict[str, Any]]:
+        """The entity write, and for an order its purchase marks, in the same transaction (no extra request)."""
+        put = {"Put": {"TableName": self._entities, **conditional_put(event)}}
+        return [put, *purchase_updates(event, self._entities)]
 
     def _write_all(self, requests: list[dict[str, Any]]) -> None:
         pending: dict[str, Any] = {self._ledger: requests}

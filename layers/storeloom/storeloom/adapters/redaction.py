@@ -16,10 +16,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from storeloom.adapters.dynamo_items import from_item, to_item
-from storeloom.adapters.entities import entity_partition
+from storeloom.adapters.entities import PURCHASE_MARKS, entity_partition
+from storeloom.adapters.people import DynamoPeople
 from storeloom.domain.archive import ACCEPTED_PREFIX, REJECTED_PREFIX
+from storeloom.domain.identity import customer_key, email_key, phone_key
 from storeloom.domain.privacy import EXPORTS_PREFIX, Person
+from storeloom.domain.purchases import marks_for
 from storeloom.services.redaction import PersonalDataTable
+from storeloom.services.segments import StoredProfile
 
 # Entity types that hold a person (products and inventory levels do not).
 _PERSON_TYPES = ("customer", "order", "cart")
@@ -148,10 +152,24 @@ class EntitiesRedactor:
         return records
 
     def redact(self, person: Person, *, request_id: str) -> int:
-        return sum(self._redact_item(key) for key in self._items(person))
+        changed = sum(self._redact_item(key) for key in self._items(person))
+        return changed + self._drop_purchase_marks(person)
+
+    def _drop_purchase_marks(self, person: Person) -> int:
+        """The marks keyed by the person's email and customer ids (storeloom.domain.purchases) go entirely."""
+        partition = entity_partition(person.store_id, PURCHASE_MARKS)
+        dropped = 0
+        for mark in marks_for(person.customer_ids, person.emails):
+            key = to_item({"pk": partition, "entity_id": mark})
+            response = self._client.delete_item(TableName=self._table, Key=key, ReturnValues="ALL_OLD")
+            dropped += "Attributes" in response
+        return dropped
 
     def redact_store(self, store_id: str, *, request_id: str) -> int:
         changed = 0
+        marks = _partition(self._client, self._table, "pk", entity_partition(store_id, PURCHASE_MARKS))
+        for item in marks:
+            self._client.delete_item(TableName=self._table, Key={"pk": item["pk"], "entity_id": item["entity_id"]})
         for entity_type in _PERSON_TYPES:
             partition = entity_partition(store_id, entity_type)
             items = _partition(self._client, self._table, "pk", partition, ProjectionExpression="pk, entity_id")
@@ -571,8 +589,9 @@ class ExecutionsRedactor:
     name = "executions"
     ERROR = "Storeloom.Redacted"
 
-    def __init__(self, state_machine_arn: str, client: Any) -> None:
-        self._arn = state_machine_arn
+    def __init__(self, state_machine_arns: str | Iterable[str], client: Any) -> None:
+        arns = [state_machine_arns] if isinstance(state_machine_arns, str) else list(state_machine_arns)
+        self._arns = [arn for arn in arns if arn]
         self._client = client
 
     def export(self, person: Person) -> list[dict[str, Any]]:
@@ -590,8 +609,12 @@ class ExecutionsRedactor:
         return sum(self._stop(arn, request_id) for arn, _name, _state in self._running(store_id))
 
     def _running(self, store_id: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for machine in self._arns:
+            yield from self._running_on(machine, store_id)
+
+    def _running_on(self, machine: str, store_id: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
         for execution in _pages(
-            self._client, "list_executions", "executions", stateMachineArn=self._arn, statusFilter="RUNNING"
+            self._client, "list_executions", "executions", stateMachineArn=machine, statusFilter="RUNNING"
         ):
             arn = execution["executionArn"]
             try:
@@ -617,6 +640,48 @@ class ExecutionsRedactor:
         return 1
 
 
+# ---------- PeopleTable ----------
+
+
+class PeopleRedactor:
+    """Person records go entirely: the profile, its identity keys, segment memberships and due item.
+
+    The profile lists the person's other customer ids, emails and phones, so it widens the request too.
+    Merge tombstones left behind hold only two hashed person ids, and catalog items no personal data.
+    """
+
+    name = "people"
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._people = DynamoPeople(table_name, client)
+
+    def identify(self, person: Person) -> Person:
+        for stored in self._persons(person):
+            profile = stored.profile
+            person = person.merge(customer_ids=profile.customer_ids, emails=profile.emails, phones=profile.phones)
+        return person
+
+    def export(self, person: Person) -> list[dict[str, Any]]:
+        return [stored.profile.model_dump(mode="json") for stored in self._persons(person)]
+
+    def redact(self, person: Person, *, request_id: str) -> int:
+        return sum(self._people.erase(person.store_id, stored) for stored in self._persons(person))
+
+    def redact_store(self, store_id: str, *, request_id: str) -> int:
+        return self._people.delete_partition_items(store_id)
+
+    def _persons(self, person: Person) -> list[StoredProfile]:
+        keys = [customer_key(c) for c in person.customer_ids]
+        keys += [key for key in (email_key(e) for e in person.emails) if key]
+        keys += [key for key in (phone_key(p if p.startswith("+") else f"+{p}") for p in person.phones) if key]
+        found: dict[str, StoredProfile] = {}
+        for key in keys:
+            stored = self._people.person_for(person.store_id, key)
+            if stored is not None:
+                found[stored.profile.person_id] = stored
+        return list(found.values())
+
+
 # Typed by the port, so mypy checks each class against it.
 REDACTORS: dict[str, type[PersonalDataTable]] = {
     redactor.name: redactor
@@ -627,5 +692,6 @@ REDACTORS: dict[str, type[PersonalDataTable]] = {
         SuppressionsRedactor,
         ArchiveRedactor,
         ExecutionsRedactor,
+        PeopleRedactor,
     )
 }

@@ -25,7 +25,7 @@ class DynamoRunLog:
         self._ttl = ttl_seconds
 
     def record(self, decision: Decision) -> None:
-        self._client.put_item(TableName=self._table, Item=self._decision_item(decision))
+        self._client.put_item(TableName=self._table, Item=self.decision_item(decision))
 
     def record_first(self, decision: Decision) -> bool:
         """Record ``decision`` unless one with its key is stored; False (and nothing written) if it is.
@@ -36,7 +36,7 @@ class DynamoRunLog:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=self._decision_item(decision),
+                Item=self.decision_item(decision),
                 ConditionExpression="attribute_not_exists(sk)",
             )
         except ClientError as error:
@@ -45,7 +45,7 @@ class DynamoRunLog:
             return False
         return True
 
-    def _decision_item(self, decision: Decision) -> dict[str, Any]:
+    def decision_item(self, decision: Decision) -> dict[str, Any]:
         return to_item(
             {
                 "pk": f"{decision.store_id}#decisions",
@@ -85,19 +85,19 @@ class DynamoRunLog:
         return list(first.values())
 
     def record_send(self, store_id: str, contact_key: str, record: SendRecord) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": f"{store_id}#contact#{contact_key}",
-                    "sk": f"{format_utc(record.at)}#{record.run_id}#{record.step}",
-                    "medium": record.medium,
-                    "flow_id": record.flow_id,
-                    "run_id": record.run_id,
-                    "step": record.step,
-                    "expires_at": int(record.at.timestamp()) + self._ttl,
-                }
-            ),
+        self._client.put_item(TableName=self._table, Item=self.send_item(store_id, contact_key, record))
+
+    def send_item(self, store_id: str, contact_key: str, record: SendRecord) -> dict[str, Any]:
+        return to_item(
+            {
+                "pk": f"{store_id}#contact#{contact_key}",
+                "sk": f"{format_utc(record.at)}#{record.run_id}#{record.step}",
+                "medium": record.medium,
+                "flow_id": record.flow_id,
+                "run_id": record.run_id,
+                "step": record.step,
+                "expires_at": int(record.at.timestamp()) + self._ttl,
+            }
         )
 
 

@@ -49,17 +49,17 @@ class DynamoSendLedger:
         return "claimed", None
 
     def delivered(self, key: str, provider_id: str, now: datetime) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": key,
-                    "status": "delivered",
-                    "provider_id": provider_id,
-                    "delivered_at": int(now.timestamp()),
-                    "expires_at": int(now.timestamp()) + self._ttl,
-                }
-            ),
+        self._client.put_item(TableName=self._table, Item=self.delivered_item(key, provider_id, now))
+
+    def delivered_item(self, key: str, provider_id: str, now: datetime) -> dict[str, Any]:
+        return to_item(
+            {
+                "pk": key,
+                "status": "delivered",
+                "provider_id": provider_id,
+                "delivered_at": int(now.timestamp()),
+                "expires_at": int(now.timestamp()) + self._ttl,
+            }
         )
 
     def release(self, key: str) -> None:

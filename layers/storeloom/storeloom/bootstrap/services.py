@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     import httpx
 
     from storeloom.adapters.flow_config import DynamoFlowConfigStore
+    from storeloom.adapters.flow_session import DynamoStepSession
     from storeloom.adapters.outbox import DynamoOutbox
+    from storeloom.adapters.people import DynamoPeople
     from storeloom.adapters.runs import DynamoRunLog
     from storeloom.adapters.schedules import PollSchedules
     from storeloom.adapters.stores import DynamoStoreRegistry, SecretsManagerVault
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from storeloom.services.polling.health import HealthSweep
     from storeloom.services.polling.runner import PollRunner
     from storeloom.services.redaction import RedactionService
+    from storeloom.services.segment_worker import SegmentWorker
+    from storeloom.services.segments import SegmentRefresher
     from storeloom.services.suppression import FeedbackWorker, SuppressionService, UnsubscribeLinks, Unsubscriber
 
 
@@ -177,11 +181,46 @@ def flow_starter(runtime: Runtime) -> FlowStarter:
     from storeloom.adapters.executions import StepFunctionsStarter
     from storeloom.services.flows.starter import FlowStarter
 
-    arn = runtime.settings.require("state_machine_arn")
+    settings, sfn = runtime.settings, runtime.aws.client("stepfunctions")
+    machines = {
+        "abandoned_cart": settings.state_machine_arn,
+        "post_purchase": settings.post_purchase_state_machine_arn,
+        "winback": settings.winback_state_machine_arn,
+    }
+    session = step_session(runtime) if settings.people_table else None
     return FlowStarter(
         configs=flow_configs(runtime),
-        executions=StepFunctionsStarter(arn, runtime.aws.client("stepfunctions")),
+        executions={flow: StepFunctionsStarter(arn, sfn) for flow, arn in machines.items() if arn},
         decisions=run_log(runtime),
+        people=session,
+        runs=session,
+        commerce=session,
+    )
+
+
+def step_session(runtime: Runtime) -> DynamoStepSession:
+    """The flows' unit of work over the Entities, People, Suppression, FlowRuns and Ledger tables."""
+    from storeloom.adapters.flow_entities import DynamoCommerceReader
+    from storeloom.adapters.flow_session import DynamoStepSession
+    from storeloom.adapters.sends import DynamoSendLedger
+    from storeloom.adapters.suppressions import DynamoSuppressionList
+
+    settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
+    tables = {
+        "entities": settings.require("entities_table"),
+        "people": settings.require("people_table"),
+        "suppression": settings.require("suppression_table"),
+        "flow_runs": settings.require("flow_runs_table"),
+        "ledger": settings.require("ledger_table") if settings.ledger_table else "",
+    }
+    return DynamoStepSession(
+        dynamodb,
+        entities=DynamoCommerceReader(tables["entities"], dynamodb),
+        people=people_store(runtime),
+        suppressions=DynamoSuppressionList(tables["suppression"], dynamodb),
+        runs=run_log(runtime),
+        ledger=DynamoSendLedger(tables["ledger"], dynamodb, lease_seconds=settings.send_lease_seconds),
+        tables=tables,
     )
 
 
@@ -200,27 +239,27 @@ def live_commerce(runtime: Runtime) -> PlatformLive | None:
 
 
 def step_runner(runtime: Runtime) -> StepRunner:
-    from storeloom.adapters.flow_entities import DynamoCommerceReader
-    from storeloom.adapters.sends import DynamoSendLedger
-    from storeloom.adapters.suppressions import DynamoSuppressionList
+    from storeloom.services.flows.catalogue import flow_steps
     from storeloom.services.flows.enrich import Enricher
     from storeloom.services.flows.once import OnceSender
     from storeloom.services.flows.steps import StepDeps, StepRunner
 
-    settings, dynamodb = runtime.settings, runtime.aws.client("dynamodb")
-    commerce = DynamoCommerceReader(settings.require("entities_table"), dynamodb)
-    ledger = DynamoSendLedger(settings.require("ledger_table"), dynamodb, lease_seconds=settings.send_lease_seconds)
-    live, log = live_commerce(runtime), run_log(runtime)
+    live, session = live_commerce(runtime), step_session(runtime)
     return StepRunner(
         StepDeps(
-            commerce=commerce,
-            history=log,
-            suppressions=DynamoSuppressionList(settings.require("suppression_table"), dynamodb),
-            decisions=log,
-            sender=OnceSender(ledger, ChannelFactory(runtime)),
-            enricher=Enricher(commerce, live, sleep=time.sleep),
+            commerce=session,
+            history=session,
+            suppressions=session,
+            decisions=session,
+            sender=OnceSender(session, ChannelFactory(runtime)),
+            enricher=Enricher(session, live, sleep=time.sleep),
             live=live,
-        )
+            people=session,
+            runs=session,
+            catalog=session,
+            session=session,
+        ),
+        flow_steps(),
     )
 
 
@@ -297,6 +336,7 @@ def redaction_service(runtime: Runtime) -> RedactionService:
         ExecutionsRedactor,
         FlowRunsRedactor,
         OutboxRedactor,
+        PeopleRedactor,
         S3ExportWriter,
         SuppressionsRedactor,
     )
@@ -310,7 +350,16 @@ def redaction_service(runtime: Runtime) -> RedactionService:
             FlowRunsRedactor(settings.require("flow_runs_table"), dynamodb),
             SuppressionsRedactor(settings.require("suppression_table"), dynamodb),
             ArchiveRedactor(bucket, s3),
-            ExecutionsRedactor(settings.require("state_machine_arn"), runtime.aws.client("stepfunctions")),
+            ExecutionsRedactor(
+                [
+                    settings.require("state_machine_arn"),
+                    settings.post_purchase_state_machine_arn,
+                    settings.winback_state_machine_arn,
+                ],
+                runtime.aws.client("stepfunctions"),
+            ),
+            # A resolver like the entities: it knows the person's other ids, emails and phones.
+            PeopleRedactor(settings.require("people_table"), dynamodb),
             # Last: it finds the person's other identifiers, so a failed run can be retried and still find them.
             EntitiesRedactor(settings.require("entities_table"), dynamodb),
         ],
@@ -357,3 +406,30 @@ def ses_feedback_worker(runtime: Runtime) -> FeedbackWorker:
     dlq_url = settings.ses_feedback_dlq_url
     dead_letters = SqsQueue(dlq_url, runtime.aws.client("sqs")) if dlq_url else None
     return FeedbackWorker(suppression_service(runtime), dead_letters, settings.ses_feedback_max_attempts)
+
+
+def people_store(runtime: Runtime) -> DynamoPeople:
+    from storeloom.adapters.people import DynamoPeople
+
+    return DynamoPeople(runtime.settings.require("people_table"), runtime.aws.client("dynamodb"))
+
+
+def segment_refresher(runtime: Runtime) -> SegmentRefresher:
+    from storeloom.adapters.people import EventBridgeSegmentPublisher
+    from storeloom.services.segments import SegmentRefresher
+
+    publisher = EventBridgeSegmentPublisher(runtime.settings.require("event_bus_name"), runtime.aws.client("events"))
+    return SegmentRefresher(people_store(runtime), publisher)
+
+
+def segment_worker(runtime: Runtime) -> SegmentWorker:
+    from storeloom.adapters.queues import SqsQueue
+    from storeloom.services.segment_worker import SegmentWorker
+
+    settings = runtime.settings
+    dead_letters = SqsQueue(settings.segment_dlq_url, runtime.aws.client("sqs")) if settings.segment_dlq_url else None
+    return SegmentWorker(segment_refresher(runtime), dead_letters, settings.segment_max_attempts)
+
+
+def segment_sweep(runtime: Runtime) -> tuple[SegmentRefresher, DynamoStoreRegistry]:
+    return segment_refresher(runtime), store_registry(runtime)

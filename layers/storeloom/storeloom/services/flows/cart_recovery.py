@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from storeloom.domain import eligibility as rules
 from storeloom.domain.model import Cart
+from storeloom.domain.purchases import marks_for
 from storeloom.domain.run import RunState
 from storeloom.domain.schedule import next_step
 from storeloom.services.flows.identity import conversion
@@ -26,6 +27,7 @@ class CartRecovery:
             person_id=subject.person_id,
             contact_keys=tuple(rules.contact_key("email", e) for e in emails),
             carts=(subject.cart_id,) if subject.cart_id else (),
+            purchases=tuple(marks_for([subject.customer_id or ""], emails, [subject.cart_id or ""])),
             customers=(subject.customer_id,) if subject.customer_id else (),
             products=tuple(subject.product_ids),
         )

@@ -10,6 +10,8 @@ from datetime import datetime
 from storeloom.domain.eligibility import converted
 from storeloom.domain.model import Cart, Customer, Order
 from storeloom.domain.person import OrderFacts, PersonProfile
+from storeloom.domain.purchases import bought_since as marks_bought_since
+from storeloom.domain.purchases import marks_for
 from storeloom.domain.run import Subject
 from storeloom.services.flows.ports import CommerceReader, LiveCommerce, LiveUnsupported, PersonReader
 
@@ -133,25 +135,32 @@ def conversion(
         return Conversion(False, "store")
     except Exception:  # the step goes on with what the entity store knows, and says so
         return Conversion(False, "store_only")
-    return Conversion(_purchased(cart, orders, since), "live")
+    return Conversion(_purchased(cart, orders, since, qualifying), "live")
 
 
 def _stored_purchase(
     reader: CommerceReader, cart: Cart | None, person: Person, since: datetime, store: str, qualifying: bool
 ) -> bool:
+    """The person record first; then the purchase marks ingest writes with each order (keyed by email,
+    customer id and cart), which know of an order before the record is refreshed from the bus."""
     if cart is not None and (cart.completed_at is not None or cart.order_id is not None):
         return True
-    if person.profile is not None:
-        facts = person.profile.orders.values()
-        return bought_since(facts, since, cart.id if cart else None, qualifying=qualifying)
-    return _purchased(cart, reader.orders_for(store, person.customer_ids, person.email), since)
+    cart_id = cart.id if cart else None
+    profile = person.profile
+    if profile is not None and bought_since(profile.orders.values(), since, cart_id, qualifying=qualifying):
+        return True
+    emails = [person.email or "", *(person.profile.emails if person.profile else [])]
+    marks = reader.purchases(store, marks_for(person.customer_ids, emails, [cart_id or ""]))
+    return marks_bought_since(marks, since, cart_id, qualifying=qualifying)
 
 
-def _purchased(cart: Cart | None, orders: list[Order], since: datetime) -> bool:
-    if cart is not None:
+def _purchased(cart: Cart | None, orders: list[Order], since: datetime, qualifying: bool = False) -> bool:
+    if cart is not None and not qualifying:
         return converted(cart, orders, since)
-    qualifying = ("paid", "partially_paid", "partially_refunded")
+    wanted = ("paid", "partially_paid", "partially_refunded")
     return any(
-        o.cancelled_at is None and o.payment_status in qualifying and (o.placed_at or o.updated_at) >= since
+        o.cancelled_at is None
+        and (o.payment_status in wanted if qualifying else o.payment_status not in ("failed", "voided"))
+        and (o.placed_at or o.updated_at) >= since
         for o in orders
     )

@@ -12,6 +12,7 @@ from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.model import Cart, Customer, Order, Product
 from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.person import ActiveRun, PersonProfile
+from storeloom.domain.purchases import PurchaseMark
 
 
 class FlowConfigRepository(Protocol):
@@ -63,6 +64,10 @@ class CommerceReader(Protocol):
         """The stored products among ``product_ids``, read together."""
         ...
 
+    def purchases(self, store_id: str, marks: Sequence[str]) -> list[PurchaseMark]:
+        """The orders noted on these purchase marks (storeloom.domain.purchases), read together."""
+        ...
+
 
 class PersonReader(Protocol):
     """The identity graph's person records (storeloom.domain.person)."""
@@ -110,6 +115,7 @@ class ReadPlan:
     contact_keys: tuple[str, ...] = ()
     carts: tuple[str, ...] = ()
     orders: tuple[str, ...] = ()
+    purchases: tuple[str, ...] = ()
     customers: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
     copurchase: tuple[str, ...] = ()

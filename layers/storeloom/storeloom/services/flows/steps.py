@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from storeloom.domain import eligibility as rules
 from storeloom.domain.decisions import Decision, DecisionKind, SendRecord
-from storeloom.domain.flow_config import ABANDONED_CART, DAY, POST_PURCHASE, WINBACK
+from storeloom.domain.flow_config import DAY
 from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.run import RunState
 from storeloom.domain.schedule import next_step
@@ -74,9 +74,9 @@ class FlowSteps(Protocol):
 
 
 class StepRunner:
-    def __init__(self, deps: StepDeps, flows: dict[str, FlowSteps] | None = None) -> None:
+    def __init__(self, deps: StepDeps, flows: Mapping[str, FlowSteps]) -> None:
         self._d = deps
-        self._flows = flows if flows is not None else default_flows()
+        self._flows = flows
 
     @property
     def deps(self) -> StepDeps:
@@ -218,11 +218,3 @@ def _contact(person: Person, address: str, key: str, store_zone: str) -> Contact
     if zone and rules.valid_zone(zone):
         return Contact(address, key, zone, source or "platform")
     return Contact(address, key, store_zone, "store")
-
-
-def default_flows() -> dict[str, FlowSteps]:
-    from storeloom.services.flows.cart_recovery import CartRecovery
-    from storeloom.services.flows.post_purchase import PostPurchase
-    from storeloom.services.flows.winback import Winback
-
-    return {ABANDONED_CART: CartRecovery(), POST_PURCHASE: PostPurchase(), WINBACK: Winback()}

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from storeloom.domain import eligibility as rules
+from storeloom.domain.purchases import marks_for
 from storeloom.domain.run import RunState
 from storeloom.services.flows.identity import conversion
 from storeloom.services.flows.lifecycle_message import lifecycle_message
@@ -24,6 +25,7 @@ class Winback:
             person_id=subject.person_id,
             contact_keys=(rules.contact_key("email", subject.email),) if subject.email else (),
             customers=(subject.customer_id,) if subject.customer_id else (),
+            purchases=tuple(marks_for([subject.customer_id or ""], [subject.email or ""])),
         )
 
     def run(self, runner: StepRunner, state: RunState, now: datetime) -> RunState:
