@@ -130,6 +130,7 @@ def test_an_event_naming_two_persons_merges_them_and_re_points_every_key(
     assert people.members(STORE, "new") == []
     assert people.members(STORE, "repeat") == [winner.person_id]
     assert people.counts(STORE)["with_orders"] == 1
+    assert guest.person_id is not None
     tomb = people.profiles(STORE, [guest.person_id])[guest.person_id].profile
     assert tomb.merged_into == winner.person_id and tomb.orders == {}
 
