@@ -73,19 +73,38 @@ def test_config_errors_name_the_flag_in_one_line(
 
 
 @pytest.mark.parametrize(
-    ("flow", "reason"),
+    ("flags", "reason"),
     [
-        ("anything", "--flow: 'anything' is not a flow; available: abandoned_cart"),
-        ("post_purchase", "--flow: 'post_purchase' is not built yet; available: abandoned_cart"),
-        ("winback", "--flow: 'winback' is not built yet; available: abandoned_cart"),
+        (["--flow", "anything"], "--flow: 'anything' is not a flow; available: abandoned_cart, post_purchase, winback"),
+        (["--flow", "post_purchase", "--category-delay", "coffee=30d"], "--category-delay: 'coffee=30d' is not"),
+        (["--flow", "post_purchase", "--category-delay", "tag:coffee=soon"], "--category-delay: not a duration"),
+        (["--flow", "post_purchase", "--suggestions", "40"], "--suggestions: Input should be less than or equal to 12"),
+        (
+            ["--flow", "winback", "--category-delay", "tag:coffee=30d"],
+            "--category-delay: applies to --flow post_purchase",
+        ),
+        (["--flow", "post_purchase", "--reentry", "90d"], "--reentry: applies to --flow winback only"),
+        (["--flow", "winback", "--reentry", "half a year"], "--reentry: not a duration"),
     ],
 )
-def test_only_a_built_flow_can_be_enabled(
-    cli: AwsStack, capsys: pytest.CaptureFixture[str], flow: str, reason: str
+def test_lifecycle_flow_flags_that_make_no_sense_are_one_line_errors(
+    cli: AwsStack, capsys: pytest.CaptureFixture[str], flags: list[str], reason: str
 ) -> None:
-    assert main(["flows", "enable", "--store", "s1", "--flow", flow]) == 2
-    assert capsys.readouterr().err == f"storeloom: error: {reason}\n"
+    assert main(["flows", "enable", "--store", "s1", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"storeloom: error: {reason}") and err.count("\n") == 1
     assert cli.client("dynamodb").scan(TableName=cli.env("FLOW_CONFIG_TABLE"))["Items"] == []
+
+
+def test_lifecycle_flows_enable_with_their_own_defaults(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:
+    flags = ["--flow", "post_purchase", "--category-delay", "tag:coffee=30d", "--suggestions", "2"]
+    assert main(["flows", "enable", "--store", "s1", *flags]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["delays_seconds"] == [14 * 86400] and shown["category_delays"] == {"tag:coffee": 30 * 86400}
+    assert shown["related_limit"] == 2
+    assert main(["flows", "enable", "--store", "s1", "--flow", "winback", "--reentry", "90d"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["delays_seconds"] == [0, 7 * 86400, 14 * 86400] and shown["reentry_seconds"] == 90 * 86400
 
 
 def test_runs_lists_each_run_with_its_decisions(cli: AwsStack, capsys: pytest.CaptureFixture[str]) -> None:

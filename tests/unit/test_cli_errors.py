@@ -31,7 +31,7 @@ STORE_ADD = ["stores", "add", "--store-id", "s", "--api-url", "http://x", "--web
         (["replay", "--archive", "--since", "yesterday"], "--since"),
         (["replay", "--archive"], "--since"),
         (["flows", "enable", "--store", "s", "--flow", "anything"], "--flow: 'anything' is not a flow"),
-        (["flows", "show", "--store", "s", "--flow", "winback"], "--flow: 'winback' is not built yet"),
+        (["flows", "show", "--store", "s", "--flow", "vip"], "--flow: 'vip' is not a flow"),
         (["runs", "--store", "s", "--flow", "nope"], "--flow: 'nope' is not a flow"),
         (["flows", "enable", "--store", "s", "--delays", "soon"], "--delays: not a duration"),
         (["flows", "enable", "--store", "s", "--delays", ","], "--delays: at least one step is required"),

@@ -9,13 +9,21 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from storeloom.domain.flow_config import ABANDONED_CART, FlowConfig, QuietHours, parse_delays, parse_duration
+from storeloom.domain.flow_config import (
+    ABANDONED_CART,
+    FLOWS,
+    POST_PURCHASE,
+    WINBACK,
+    FlowConfig,
+    QuietHours,
+    parse_delays,
+    parse_duration,
+)
 from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.errors import CliError
 
 # The flows the CLI contract names, and those of them with a runtime (a state machine and its steps).
-FLOWS = (ABANDONED_CART, "post_purchase", "winback")
-BUILT_FLOWS = (ABANDONED_CART,)
+BUILT_FLOWS = (ABANDONED_CART, POST_PURCHASE, WINBACK)
 # The flag a person types for each FlowConfig field it sets, so errors name the flag, not the field.
 FIELD_FLAGS = {
     "delays_seconds": "--delays",
@@ -27,6 +35,9 @@ FIELD_FLAGS = {
     "frequency_cap_seconds": "--frequency-cap",
     "quiet_hours": "--quiet-hours",
     "allow_non_subscriber_reminder": "--allow-non-subscriber",
+    "category_delays": "--category-delay",
+    "reentry_seconds": "--reentry",
+    "related_limit": "--suggestions",
 }
 _QUIET_HOURS = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
 T = TypeVar("T")
@@ -37,7 +48,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("action", choices=["enable", "disable", "show"])
     parser.add_argument("--store", required=True)
     parser.add_argument("--flow", default=ABANDONED_CART, help=f"{', '.join(BUILT_FLOWS)} (default)")
-    parser.add_argument("--delays", help="step delays from the cart's last activity, e.g. 1h,24h,72h or 2s,4s,6s")
+    parser.add_argument(
+        "--delays",
+        help="step delays from the cart's last activity, the order or the entry, e.g. 1h,24h,72h or 2s,4s,6s "
+        "(defaults: abandoned_cart 1h,24h,72h; post_purchase 14d; winback 0s,7d,14d)",
+    )
     parser.add_argument("--channel", choices=["outbox", "ses", "webhook"], help="provider (default outbox)")
     parser.add_argument("--medium", choices=["email", "sms"])
     parser.add_argument("--incentive", help="discount code shown in the messages")
@@ -46,6 +61,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--frequency-cap", help="per-contact cap for the medium across flows (e.g. 16h, 0s)")
     parser.add_argument("--quiet-hours", help="local hours START-END with no sends (e.g. 20-8), or none")
     parser.add_argument("--allow-non-subscriber", action="store_true", default=None, help="one reminder")
+    parser.add_argument(
+        "--category-delay",
+        action="append",
+        help=f"{POST_PURCHASE}: first step delay for a category or tag, e.g. tag:consumable=30d (repeatable)",
+    )
+    parser.add_argument("--reentry", help=f"{WINBACK}: a person enters at most once per this (default 180d)")
+    parser.add_argument("--suggestions", type=int, help=f"{POST_PURCHASE}: related products per message (1-12)")
     add_endpoint_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -75,7 +97,14 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         "webhook_url": args.webhook_url,
         "staleness_seconds": _parsed("--staleness", parse_duration, args.staleness) if args.staleness else None,
         "allow_non_subscriber_reminder": args.allow_non_subscriber,
+        "reentry_seconds": _parsed("--reentry", parse_duration, args.reentry) if args.reentry else None,
+        "related_limit": args.suggestions,
     }
+    if args.category_delay:
+        changes["category_delays"] = dict(_category_delay(text) for text in args.category_delay)
+    _only_for(args, "--category-delay", args.category_delay, POST_PURCHASE)
+    _only_for(args, "--suggestions", args.suggestions, POST_PURCHASE)
+    _only_for(args, "--reentry", args.reentry, WINBACK)
     medium = args.medium or "email"
     if args.frequency_cap:
         changes["frequency_cap_seconds"] = {"email": 16 * 3600, "sms": 24 * 3600} | {
@@ -84,6 +113,19 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
     if args.quiet_hours:
         changes["quiet_hours"] = _quiet(args.quiet_hours, medium)
     return changes
+
+
+def _category_delay(text: str) -> tuple[str, int]:
+    key, _, delay = text.rpartition("=")
+    kind, _, name = key.partition(":")
+    if kind not in ("category", "tag") or not name.strip() or not delay:
+        raise CliError(f"--category-delay: {text!r} is not category:NAME=DELAY or tag:NAME=DELAY (e.g. tag:coffee=30d)")
+    return f"{kind}:{name.strip()}", _parsed("--category-delay", parse_duration, delay)
+
+
+def _only_for(args: argparse.Namespace, flag: str, value: object, flow: str) -> None:
+    if value is not None and args.flow != flow:
+        raise CliError(f"{flag}: applies to --flow {flow} only, not {args.flow}")
 
 
 def _quiet(text: str, medium: str) -> dict[str, QuietHours]:
