@@ -1,6 +1,7 @@
-"""Issue 4 figures: Step Functions state transitions per full 3-step abandoned-cart run, the cost per
-1,000 runs (Standard workflows are billed per transition), the AWS requests each step makes, and the
-platform API requests of a step's live re-check (LIVE_RECHECK, on by default)."""
+"""Issue 4 and 10 figures: Step Functions state transitions per full 3-step abandoned-cart run, the cost per
+1,000 runs (Standard workflows are billed per transition), the AWS requests each step of each flow makes
+(abandoned cart, post-purchase, win-back; target at most 5), and the platform API requests of a step's live
+re-check (LIVE_RECHECK, on by default)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def main() -> None:
         per_step: list[tuple[int, Counter[str]]] = []
 
         def dispatch(name: str, event: Any) -> Any:
-            with counting_requests(clients) as counter:
+            with counting_requests(clients, this_thread=True) as counter:
                 result = harness.dispatch(name, event)
             per_step.append((int(event.get("step", -1)), counter.calls))
             return result
@@ -42,6 +43,7 @@ def main() -> None:
         finally:
             restore()
     _report(history, starter_calls, per_step)
+    _report_lifecycle()
     _report_live()
 
 
@@ -60,6 +62,30 @@ def _report(history: list[dict[str, Any]], starter: Counter[str], per_step: list
     print(f"flow_starter (entry, one cart event): {sum(starter.values())} AWS requests {dict(starter)}")
     for step, calls in per_step:
         print(f"flow_step step {step}: {sum(calls.values())} AWS requests {dict(calls)}")
+
+
+def _report_lifecycle() -> None:
+    """Each step of a post-purchase run (one cross-sell) and of a win-back run (sent, then purchased), as
+    the lifecycle integration test drives them, with the requests a warm function caches shown apart."""
+    from tests.integration import test_lifecycle_flows as scenario
+
+    for name, drive in (
+        ("post_purchase", scenario.test_a_paid_order_gets_one_cross_sell_of_an_in_stock_related_item),
+        ("winback", scenario.test_a_lapsed_vip_gets_a_winback_until_they_buy),
+    ):
+        with pytest.MonkeyPatch.context() as patch, provisioned_stack(patch) as aws:
+            patch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
+            life = scenario.Lifecycle(aws)
+            life.step_requests, life.step_calls_by_op = [], []
+            restore = lambda_seam.install(life.dispatch)
+            try:
+                drive(life)
+            finally:
+                restore()
+        for (flow, warm), calls in zip(life.step_requests, life.step_calls_by_op, strict=True):
+            total = sum(calls.values())
+            print(f"{name} scenario, {flow} step: {warm} AWS requests (target <= 5); {total} with the store record")
+            print(f"  and signing keys a cold function reads once per 300 s: {calls}")
 
 
 def _report_live() -> None:

@@ -191,6 +191,8 @@ class FlowStarter:
             cart_id=cart.id,
             customer_id=cart.customer_id,
             email=cart.email,
+            # Read with each step's batch; a product added to the cart later is read on its own.
+            product_ids=list(dict.fromkeys(i.product_id for i in cart.line_items if i.product_id)),
             active_since=cart.created_at or occurred_at,
         )
         return RunState(
