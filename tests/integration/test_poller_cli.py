@@ -12,6 +12,7 @@ import pytest
 from storeloom.adapters.checkpoints import DynamoHealthLog
 from storeloom.bootstrap import services
 from storeloom.domain.cursor import parse_time
+from storeloom.platforms.shopify.api_client import WEBHOOK_TOPICS
 from storeloom_tools.cli import main
 from storeloom_tools.fakes import FakeShopify, LoopbackServer, seed_shopify
 from storeloom_tools.local import endpoint
@@ -112,9 +113,9 @@ def test_subscription_health_recreates_a_deleted_subscription(stack: AwsStack, s
 
     second = stack.invoker.invoke("SubscriptionHealthFunction", {})
 
-    assert len(first["repaired"]["shop-1"]) == 8 and second["repaired"] == {"shop-1": ["orders/updated"]}
+    assert first["repaired"]["shop-1"] == list(WEBHOOK_TOPICS) and second["repaired"] == {"shop-1": ["orders/updated"]}
     log = DynamoHealthLog(stack.env("CHECKPOINTS_TABLE"), stack.client("dynamodb")).read("shop-1")
-    assert log["repaired_total"] == 9
+    assert log["repaired_total"] == len(WEBHOOK_TOPICS) + 1
     assert all(
         hook["address"] == "http://function-url.local/webhooks/shopify/shop-1" for hook in shop.webhooks.values()
     )
