@@ -110,6 +110,7 @@ def test_a_merge_combines_keys_orders_sends_runs_and_keeps_the_later_order_versi
         ("Europe/Paris", "US", "UTC", ("Europe/Paris", "platform")),
         ("Mars/Base", "US", "UTC", ("America/New_York", "country")),
         (None, "de", "UTC", ("Europe/Berlin", "country")),
+        (None, "CA", "UTC", ("America/Toronto", "country")),
         (None, "ZZ", "Asia/Tokyo", ("Asia/Tokyo", "store")),
         (None, None, None, ("UTC", "store")),
     ],

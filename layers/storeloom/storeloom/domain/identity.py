@@ -26,6 +26,18 @@ KIND_STRENGTH: tuple[IdentityKind, ...] = ("customer", "email", "phone", "token"
 MAX_TOKENS = 20
 
 
+# Countries whose first zone.tab entry is an outlying or eastern-edge zone: the zone of their largest city.
+MAIN_ZONES = {
+    "CA": "America/Toronto",
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+    "RU": "Europe/Moscow",
+    "UA": "Europe/Kyiv",
+    "UZ": "Asia/Tashkent",
+    "AQ": "Antarctica/Casey",
+}
+
+
 class IdentityKey(NamedTuple):
     kind: IdentityKind
     value: str
@@ -175,9 +187,10 @@ def timezone_for(platform_tz: str | None, country: str | None, store_tz: str | N
 
     The platform's own zone when it names a real IANA zone; else the main zone of the address country;
     else the store's zone (UTC when the store names none either). The country's main zone is the first
-    that pytz.country_timezones lists: pytz orders each country's zones as the IANA zone.tab file does,
-    most populous region first (America/New_York for US, Europe/Berlin for DE). pytz ships its own copy of
-    the IANA database, so the answer does not depend on the system's tzdata.
+    that pytz.country_timezones lists (its copy of IANA zone.tab: America/New_York for US, Europe/Berlin
+    for DE, Asia/Shanghai for CN), except where zone.tab lists a country's zones east to west and the first
+    is not where most people live (MAIN_ZONES). pytz ships its own copy of the IANA database, so the
+    answer does not depend on the system's tzdata.
     """
     if platform_tz and platform_tz.strip() in pytz.all_timezones_set:
         return platform_tz.strip(), "platform"
@@ -188,7 +201,7 @@ def timezone_for(platform_tz: str | None, country: str | None, store_tz: str | N
         except KeyError:
             zones = []
         if zones:
-            return zones[0], "country"
+            return MAIN_ZONES.get(code, zones[0]), "country"
     if store_tz and store_tz.strip() in pytz.all_timezones_set:
         return store_tz.strip(), "store"
     return "UTC", "store"
