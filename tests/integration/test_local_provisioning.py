@@ -132,21 +132,21 @@ def test_the_ticker_fires_the_template_schedules_on_their_scaled_intervals(
     ticker = ScheduleTicker(invoker, scheduler, time_scale=60.0)
     ticker.prime()
 
-    # Both targets resolve to the stack's functions and run
+    # Every target resolves to the stack's functions and runs
     names = set(aws_stack.stack.schedules.values())
-    assert ticker.fire_all(lambda name: name in names) == 2
-    assert invoker.calls["DeepSweepFunction"] == invoker.calls["SubscriptionHealthFunction"] == 1
+    assert ticker.fire_all(lambda name: name in names) == 3
+    assert invoker.calls == {"DeepSweepFunction": 1, "SubscriptionHealthFunction": 1, "SegmentSweepFunction": 1}
 
-    # Primed: nothing fires at once; the hourly check fires after a scaled hour, the nightly sweep after a day
+    # Primed: nothing fires at once; the hourly check fires after a scaled hour, the nightly sweeps after a day
     ticker.prime()
     ticker.fire_due()
-    assert invoker.calls == {"DeepSweepFunction": 1, "SubscriptionHealthFunction": 1}
+    assert invoker.calls == {"DeepSweepFunction": 1, "SubscriptionHealthFunction": 1, "SegmentSweepFunction": 1}
     clock[0] += 61
     ticker.fire_due()
-    assert invoker.calls == {"DeepSweepFunction": 1, "SubscriptionHealthFunction": 2}
+    assert invoker.calls == {"DeepSweepFunction": 1, "SubscriptionHealthFunction": 2, "SegmentSweepFunction": 1}
     clock[0] += 24 * 60
     ticker.fire_due()
-    assert invoker.calls == {"DeepSweepFunction": 2, "SubscriptionHealthFunction": 3}
+    assert invoker.calls == {"DeepSweepFunction": 2, "SubscriptionHealthFunction": 3, "SegmentSweepFunction": 2}
 
     # A rate schedule created later fires when it is created; a cron one waits for its next occurrence
     target = scheduler.get_schedule(Name=aws_stack.ref("SubscriptionHealthSchedule"))["Target"]
