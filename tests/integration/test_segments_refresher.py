@@ -111,6 +111,21 @@ def test_a_guest_order_joins_the_customer_with_that_email(refresher: SegmentRefr
     assert profile.email_consent == "subscribed"
 
 
+def test_a_shared_phone_never_bridges_two_different_email_addresses(
+    refresher: SegmentRefresher, people: DynamoPeople
+) -> None:
+    home = "+14155550100"
+    ann = refresher.handle(customer(STORE, "c1", T0, email="ann@example.com", phone=home, country="US"))
+    bob = refresher.handle(customer(STORE, "c2", T0, email="bob@example.com", phone=home, country="US"))
+    assert ann.person_id != bob.person_id and bob.merged == []
+    # The number stays with the person who gave it first; Bob keeps it on his record for SMS.
+    assert person(people, IdentityKey("phone", home)).person_id == ann.person_id
+    assert home in person(people, customer_key("c2")).phones
+    # A record with that phone and no email joins its owner.
+    sms_only = refresher.handle(customer(STORE, "c3", T0 + days(1), email=None, phone=home, country="US"))
+    assert sms_only.merged == [] and person(people, customer_key("c3")).person_id == ann.person_id
+
+
 def test_an_event_naming_two_persons_merges_them_and_re_points_every_key(
     refresher: SegmentRefresher, people: DynamoPeople
 ) -> None:

@@ -271,7 +271,7 @@ class DynamoStepSession:
         for key in keys:
             kind, _, name = key.partition(":")
             item = self._cached_or_read("people", catalog_key(store_id, kind, name))
-            members = from_item(item).get("members") if item else None
+            members = from_item(item).get("product_ids") if item else None
             if members:
                 found[key] = sorted(members)
         return found

@@ -294,6 +294,7 @@ class SegmentRefresher:
         store_id = event.store_id
         live = {pid: s for pid, s in snapshot.profiles.items() if s.profile.merged_into is None}
         owners = {key: _live_owner(pid, snapshot.profiles) for key, pid in snapshot.owners.items()}
+        owners = _without_shared_phones(owners, keys, live)
         found = sorted({pid for pid in owners.values() if pid in live})
         candidate = person_id_for(store_id, keys)
         if not found and candidate in live:
@@ -315,7 +316,8 @@ class SegmentRefresher:
         write = ProfileWrite(write.after, before, write.outbox, full=bool(absorbed))
         writes = [write] + [_absorbed_write(a, write.after) for a in absorbed]
         target = write.after.person_id
-        claimed = {key: (target, snapshot.owners.get(key)) for key in keys if snapshot.owners.get(key) != target}
+        kept = [key for key in keys if key.kind != "phone" or key in owners or key not in snapshot.owners]
+        claimed = {key: (target, snapshot.owners.get(key)) for key in kept if snapshot.owners.get(key) != target}
         for a in absorbed:
             claimed |= {k: (target, a.profile.person_id) for k in keys_of(a.profile) if k not in claimed}
         copurchase = _copurchase(entity, base) if isinstance(entity, Order) else {}
@@ -486,3 +488,25 @@ def _copurchase(order: Order, before: PersonProfile | None) -> dict[str, list[st
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def _without_shared_phones(
+    owners: dict[IdentityKey, str], keys: list[IdentityKey], live: dict[str, StoredProfile]
+) -> dict[IdentityKey, str]:
+    """A phone joins the event to its owner only when that owner has no email or shares one with the event.
+
+    Households, shops' front-desk lines and placeholder numbers put one phone on several people; merging on
+    it alone would let one person's unsubscribe or purchase stand for another's. Emails and customer ids are
+    the keys that merge; a phone that would bridge two different email addresses stays with its owner.
+    """
+    emails = {key.value for key in keys if key.kind == "email"}
+    if not emails:
+        return owners
+    kept: dict[IdentityKey, str] = {}
+    for key, person_id in owners.items():
+        stored = live.get(person_id)
+        theirs = set(stored.profile.emails) if stored else set()
+        if key.kind == "phone" and theirs and not theirs & emails:
+            continue
+        kept[key] = person_id
+    return kept
