@@ -86,6 +86,7 @@ def print_report(report: DemoReport) -> None:
     print_polling(report.polling)
     print_person(report.person)
     print_carts(report.abandoned_carts)
+    print_lifecycle(report.lifecycle)
     print(f"\nFinished in {report.stack.get('seconds', '?')} s")
     print_next_steps()
 
@@ -139,6 +140,23 @@ def print_carts(chapter: dict[str, Any]) -> None:
     print(f"  Carts recovered after a reminder: {chapter['recovered']}")
     print(f"  Messages delivered to the local outbox: {len(chapter['messages'])}")
     print(f"  Messages sent to someone who had already bought: {chapter['messages_after_purchase']}")
+
+
+def print_lifecycle(chapter: dict[str, Any]) -> None:
+    if not chapter:
+        return
+    print(f"\nLifecycle segments and flows (Shopify; VIP spend {chapter['vip_spend']}; steps seconds apart)")
+    print(f"  bea@example.com after her first order: {', '.join(chapter['bea_after_first_order']) or '-'}")
+    for email, segments in chapter["people"].items():
+        print(f"  {email:<18} now: {', '.join(segments) or '-'}")
+    counts = ", ".join(f"{segment} {n}" for segment, n in chapter["segment_counts"].items())
+    print(f"  Segment counts: {counts}")
+    for flow_id, flow in chapter["flows"].items():
+        exits = ", ".join(f"{reason} {n}" for reason, n in sorted(flow["exits"].items()))
+        print(f"  {flow_id:<14} runs {flow['runs']}, messages {flow['sent']}; exits: {exits}")
+    for message in chapter["messages"]:
+        items = f": {', '.join(message['items'])}" if message["items"] else ""
+        print(f"    {message['flow']:<14} step {message['step']} to {message['to']}{items}")
 
 
 def _summary(kind: str, entity: dict[str, Any]) -> str:
