@@ -25,8 +25,8 @@ from storeloom.bootstrap import services
 from storeloom.domain.archive import ACCEPTED_PREFIX, REJECTED_PREFIX, archive_key
 from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.eligibility import contact_key
-from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.event import event_id_for
+from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.model import CommerceEvent
 from storeloom.domain.run import RunState, Subject
 from storeloom.platforms.shopify.compliance import compliance_request
