@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storeloom.domain.types import UtcDatetime
 
-DecisionKind = Literal["entered", "waited", "suppressed", "sent", "exited"]
+DecisionKind = Literal["entered", "waited", "suppressed", "sent", "held_out", "exited"]
 
 
 class Decision(BaseModel):
@@ -37,10 +37,14 @@ class Decision(BaseModel):
 
 @dataclass(frozen=True)
 class SendRecord:
-    """One message delivered to a contact: the frequency cap and the exclusion read these."""
+    """One message delivered to a contact: the frequency cap, the exclusion and attribution read these."""
 
     at: datetime
     medium: str
     flow_id: str
     run_id: str
     step: int
+    flow_version: int | None = None
+    variant: str | None = None
+    channel: str | None = None
+    entered_at: datetime | None = None

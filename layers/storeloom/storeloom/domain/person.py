@@ -56,7 +56,7 @@ class OrderFacts(BaseModel):
 
 
 class ContactRecord(BaseModel):
-    """One message sent to the person: the frequency caps and the exclusions read these."""
+    """One message sent to the person: the frequency caps, the exclusions and attribution read these."""
 
     model_config = ConfigDict(frozen=True)
     at: UtcDatetime
@@ -64,16 +64,24 @@ class ContactRecord(BaseModel):
     flow_id: str
     run_id: str
     step: int
+    flow_version: int | None = None
+    variant: str | None = None
+    channel: str | None = Field(default=None, description="the provider: outbox, ses or webhook")
+    entered_at: UtcDatetime | None = Field(default=None, description="the run's entry (its counters bucket)")
 
 
 class ActiveRun(BaseModel):
-    """A run the person is in, until it is expected to end: other flows exclude around it."""
+    """A run the person is in, until it is expected to end: other flows exclude around it. A held-out run is
+    a touch for attribution from its entry (storeloom.domain.measurement)."""
 
     model_config = ConfigDict(frozen=True)
     flow_id: str
     run_id: str
     entered_at: UtcDatetime
     until: UtcDatetime
+    flow_version: int | None = None
+    held_out: bool = False
+    medium: str = "email"
 
 
 class PersonProfile(BaseModel):
