@@ -203,3 +203,16 @@ class MemoryCatalog:
 
     def members(self, store_id: str, keys: Sequence[str]) -> dict[str, list[str]]:
         return {k: self.groups[k] for k in keys if k in self.groups}
+
+
+@dataclass
+class MemoryCounters:
+    buckets: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
+
+    def add(self, store_id: str, flow_id: str, bucket: str, deltas: dict[str, int]) -> None:
+        counts = self.buckets.setdefault((store_id, flow_id, bucket), {})
+        for name, n in deltas.items():
+            counts[name] = counts.get(name, 0) + n
+
+    def total(self, name: str, arm: str | None = None) -> int:
+        return sum(c.get(name, 0) for (_s, _f, b), c in self.buckets.items() if arm is None or b.endswith(arm))

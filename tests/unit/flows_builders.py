@@ -17,6 +17,7 @@ from tests.fakes.flows import (
     MemoryCatalog,
     MemoryChannel,
     MemoryCommerce,
+    MemoryCounters,
     MemoryDecisions,
     MemoryHistory,
     MemoryPeople,
@@ -120,6 +121,7 @@ class World:
     channel: MemoryChannel = field(default_factory=MemoryChannel)
     people: MemoryPeople = field(default_factory=MemoryPeople)
     catalog: MemoryCatalog = field(default_factory=MemoryCatalog)
+    counters: MemoryCounters = field(default_factory=MemoryCounters)
     now: datetime = NOW
 
     def runner(self, live: Any = None) -> StepRunner:
@@ -135,6 +137,7 @@ class World:
             people=self.people,
             runs=self.people,
             catalog=self.catalog,
+            counters=self.counters,
         )
         return StepRunner(deps, flow_steps())
 

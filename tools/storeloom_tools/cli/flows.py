@@ -18,6 +18,7 @@ from storeloom.domain.flow_config import (
     QuietHours,
     parse_delays,
     parse_duration,
+    parse_variants,
 )
 from storeloom_tools.cli.common import add_endpoint_arguments, print_json_line, registered_store
 from storeloom_tools.errors import CliError
@@ -38,6 +39,8 @@ FIELD_FLAGS = {
     "category_delays": "--category-delay",
     "reentry_seconds": "--reentry",
     "related_limit": "--suggestions",
+    "holdout_percent": "--holdout",
+    "variants": "--variants",
 }
 _QUIET_HOURS = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
 T = TypeVar("T")
@@ -68,6 +71,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--reentry", help=f"{WINBACK}: a person enters at most once per this (default 180d)")
     parser.add_argument("--suggestions", type=int, help=f"{POST_PURCHASE}: related products per message (1-12)")
+    parser.add_argument("--holdout", type=int, help="percent of people kept out of every send, 0-50 (a new version)")
+    parser.add_argument("--variants", help="variant weights per step, adding up to 100, e.g. A:50,B:50")
     add_endpoint_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -99,6 +104,8 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         "allow_non_subscriber_reminder": args.allow_non_subscriber,
         "reentry_seconds": _parsed("--reentry", parse_duration, args.reentry) if args.reentry else None,
         "related_limit": args.suggestions,
+        "holdout_percent": args.holdout,
+        "variants": _parsed("--variants", parse_variants, args.variants) if args.variants else None,
     }
     if args.category_delay:
         changes["category_delays"] = dict(_category_delay(text) for text in args.category_delay)

@@ -30,6 +30,7 @@ from storeloom.adapters.suppressions import DynamoSuppressionList
 from storeloom.domain.decisions import Decision, SendRecord
 from storeloom.domain.eligibility import contact_key
 from storeloom.domain.identity import IdentityKey, customer_key, email_key, phone_key, token_key
+from storeloom.domain.measurement import counters_partition
 from storeloom.domain.model import Cart, Customer, Order, Product, format_utc
 from storeloom.domain.person import ActiveRun, PersonProfile
 from storeloom.domain.purchases import PurchaseMark
@@ -38,6 +39,7 @@ from storeloom.services.flows.ports import ReadPlan
 _BATCH_GET_LIMIT = 100
 _TRANSACTION_LIMIT = 100
 _FLUSH_ATTEMPTS = 4
+_COUNTED_TTL = 44 * 86400  # as the run log: the abandonment window and 30 days
 _MERGE_HOPS = 4
 
 
@@ -79,12 +81,15 @@ class DynamoStepSession:
         self._writes: _List[dict[str, Any]] = []
         self._profile_sets: dict[str, Any] = {}
         self._absorbed: _List[str] = []
+        self._counts: dict[tuple[str, str], dict[str, int]] = {}
+        self._once: tuple[str, str] | None = None
 
     # ---------- StepSession ----------
 
     def prefetch(self, plan: ReadPlan) -> None:
         self._reset()
         store = plan.store_id
+        self._once = (store, plan.once) if plan.once else None
         wanted: _List[tuple[str, dict[str, Any]]] = []
         for entity_type, ids in (
             ("cart", plan.carts),
@@ -109,9 +114,65 @@ class DynamoStepSession:
         writes = list(self._writes)
         if self._profile_sets and self._profile is not None:
             writes.append(self._profile_update(self._profile))
+        counted = [self._count_update(pk, sk, deltas) for (pk, sk), deltas in self._counts.items()]
+        once, self._once = self._once, None
         self._writes, self._profile_sets = [], {}
+        self._counts = {}
+        if counted and once is not None and self._transact_counted(writes, [self._once_put(*once), *counted]):
+            return
         for start in range(0, len(writes), _TRANSACTION_LIMIT):
             self._transact(writes[start : start + _TRANSACTION_LIMIT])
+
+    # ---------- Counters ----------
+
+    def add(self, store_id: str, flow_id: str, bucket: str, deltas: dict[str, int]) -> None:
+        """In a step: added with the step's other writes, once per (run, step, attempt). Outside (the starter,
+        which counts an entry only when its entry decision is new): at once."""
+        key = (counters_partition(store_id, flow_id), bucket)
+        if self._once is None:
+            self._transact([self._count_update(*key, deltas)])
+            return
+        summed = self._counts.setdefault(key, {})
+        for name, n in deltas.items():
+            summed[name] = summed.get(name, 0) + n
+
+    def _count_update(self, pk: str, sk: str, deltas: dict[str, int]) -> dict[str, Any]:
+        names = {f"#c{i}": name for i, name in enumerate(sorted(deltas))}
+        values = {f":c{i}": deltas[name] for i, name in enumerate(sorted(deltas))}
+        return {
+            "Update": {
+                "TableName": self._tables["flow_runs"],
+                "Key": to_item({"pk": pk, "sk": sk}),
+                "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(names))),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
+
+    def _once_put(self, store_id: str, once: str) -> dict[str, Any]:
+        item = {"pk": f"{store_id}#counted", "sk": once, "expires_at": int(time.time()) + _COUNTED_TTL}
+        return {
+            "Put": {
+                "TableName": self._tables["flow_runs"],
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _transact_counted(self, writes: _List[dict[str, Any]], counted: _List[dict[str, Any]]) -> bool:
+        """The writes with the counters (``counted[0]`` the once-guard); False when this step was counted
+        before (it is being run again), so the caller writes the rest without them."""
+        if len(writes) + len(counted) > _TRANSACTION_LIMIT:
+            return False  # a step never writes this much; counting is given up rather than split
+        try:
+            self._transact(writes + counted)
+        except ClientError as error:
+            reasons = list(error.response.get("CancellationReasons") or [])
+            guard = reasons[len(writes)] if len(reasons) > len(writes) else {}
+            if guard.get("Code") != "ConditionalCheckFailed":
+                raise
+            return False
+        return True
 
     # ---------- CommerceReader ----------
 
@@ -318,8 +379,10 @@ class DynamoStepSession:
                 self._client.transact_write_items(TransactItems=writes)
                 return
             except ClientError as error:
-                # Another writer touched the person record at the same moment (the refresher): try again.
-                if error.response["Error"]["Code"] != "TransactionCanceledException" or attempt + 1 == _FLUSH_ATTEMPTS:
+                # Another writer touched an item at the same moment (the refresher, on the person record):
+                # try again. A failed condition is an answer, not a race: the caller decides.
+                codes = {r.get("Code") for r in error.response.get("CancellationReasons") or []}
+                if "TransactionConflict" not in codes or attempt + 1 == _FLUSH_ATTEMPTS:
                     raise
                 time.sleep(0.05 * 2**attempt)
 
@@ -400,6 +463,17 @@ def _send_value(record: SendRecord) -> dict[str, Any]:
         "flow_id": record.flow_id,
         "run_id": record.run_id,
         "step": record.step,
+        **{name: value for name, value in _optional(record).items() if value is not None},
+    }
+
+
+def _optional(record: SendRecord) -> dict[str, Any]:
+    entered = format_utc(record.entered_at) if record.entered_at else None
+    return {
+        "flow_version": record.flow_version,
+        "variant": record.variant,
+        "channel": record.channel,
+        "entered_at": entered,
     }
 
 

@@ -195,6 +195,7 @@ def flow_starter(runtime: Runtime) -> FlowStarter:
         people=session,
         runs=session,
         commerce=session,
+        counters=session,
     )
 
 
@@ -258,6 +259,7 @@ def step_runner(runtime: Runtime) -> StepRunner:
             runs=session,
             catalog=session,
             session=session,
+            counters=session,
         ),
         flow_steps(),
     )

@@ -74,7 +74,11 @@ class FlowConfig(BaseModel):
     quiet_hours: dict[str, QuietHours] = Field(default_factory=lambda: {"sms": QuietHours(start_hour=20, end_hour=8)})
     default_timezone: str = "UTC"
     allow_non_subscriber_reminder: bool = False
-    variants: list[str] = Field(default_factory=lambda: ["A"], min_length=1)
+    variants: dict[str, Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: {"A": 100},
+        description="variant name -> percent of people, summing to 100; assigned per (flow, step, person)",
+    )
+    holdout_percent: int = Field(default=0, ge=0, le=50, description="people kept out of every send of the flow")
     enrichment_attempts: int = Field(default=3, ge=1)
     enrichment_fallback_max_age_seconds: int = Field(default=DAY, ge=0)
     defer_seconds: int = Field(default=15 * 60, gt=0)
@@ -88,6 +92,25 @@ class FlowConfig(BaseModel):
             if flow in DEFAULT_DELAYS:
                 return {**data, "delays_seconds": list(DEFAULT_DELAYS[flow])}
         return data
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _weights(cls, variants: object) -> object:
+        # Versions saved before weights existed list names only: an even split (the remainder to the first).
+        if isinstance(variants, list) and variants and all(isinstance(v, str) for v in variants):
+            share = 100 // len(variants)
+            return {name: share + (100 - share * len(variants) if i == 0 else 0) for i, name in enumerate(variants)}
+        return variants
+
+    @field_validator("variants")
+    @classmethod
+    def _hundred(cls, variants: dict[str, int]) -> dict[str, int]:
+        if not variants or sum(variants.values()) != 100:
+            raise ValueError(f"variant weights must add up to 100, not {sum(variants.values())}")
+        for name in variants:
+            if not re.fullmatch(r"[A-Za-z0-9_]{1,32}", name):
+                raise ValueError(f"variant name {name!r}: letters, digits and _ only")
+        return variants
 
     @field_validator("flow_id")
     @classmethod
@@ -119,3 +142,18 @@ class FlowConfig(BaseModel):
         if self.provider == "webhook" and not self.webhook_url:
             raise ValueError("provider webhook needs webhook_url")
         return self
+
+
+def parse_variants(text: str) -> dict[str, int]:
+    """``A:50,B:50`` as weights; they must add up to 100 (checked by the config)."""
+    weights: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, sep, weight = part.partition(":")
+        if not sep or not weight.strip().isdigit():
+            raise ValueError(f"{part!r} is not NAME:PERCENT (e.g. A:50,B:50)")
+        if name.strip() in weights:
+            raise ValueError(f"variant {name.strip()!r} is named twice")
+        weights[name.strip()] = int(weight)
+    if not weights:
+        raise ValueError("at least one variant is required")
+    return weights

@@ -30,6 +30,7 @@ ELIGIBLE = "eligible"  # runs that passed the gate at least once (sent, or held 
 SENT = "sent"  # messages, one per step sent
 SENT_RUNS = "sent_runs"  # runs with at least one message
 HELD_OUT_STEPS = "held_out_steps"  # steps a held-out run would have sent
+VARIANT_RUNS = "runs"  # in a variant's bucket: runs that got that variant at some step
 CONVERSIONS = "conversions"  # runs with at least one order credited
 RECOVERED = "recovered"  # abandoned-cart runs that converted after at least one reminder
 REVENUE = "revenue"  # net of refunds, in the store's currency (decimal)

@@ -73,3 +73,7 @@ class RunState(BaseModel):
     sent: int = 0
     wait_seconds: int = Field(default=0, ge=0)
     done: bool = False
+    held_out: bool = Field(default=False, description="in the flow's control arm: decided at entry, kept")
+    person_key: str | None = Field(default=None, description="what holdout and variants hash: person or contact")
+    eligible: bool = Field(default=False, description="passed the gate at least once (counted once)")
+    variants_seen: list[str] = Field(default_factory=list)

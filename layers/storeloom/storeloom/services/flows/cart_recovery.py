@@ -62,6 +62,6 @@ class CartRecovery:
         detail = {"enrichment": enrichment.source, "dropped": ",".join(enrichment.dropped), "orders": orders}
         if not enrichment.items:
             return runner.exit(state, "out_of_stock", now, detail)
-        variant = rules.variant_for(config.variants, config.flow_id, contact.key)
+        variant = runner.variant(state, contact.key) or next(iter(state.config.variants))
         message = build_message(state, cart, contact.address, enrichment.items, variant, now)
         return runner.send(state, message, contact, now, detail)

@@ -99,6 +99,12 @@ class CatalogReader(Protocol):
         ...
 
 
+class Counters(Protocol):
+    """The per-flow counters the KPI report reads (storeloom.domain.measurement): added to, never read here."""
+
+    def add(self, store_id: str, flow_id: str, bucket: str, deltas: dict[str, int]) -> None: ...
+
+
 class StepSession(Protocol):
     """A unit of work per step: the adapters read what a step needs up front in one batch and write its
     decision, send record and run changes together at the end, so a step costs a handful of requests."""
@@ -120,6 +126,8 @@ class ReadPlan:
     products: tuple[str, ...] = ()
     copurchase: tuple[str, ...] = ()
     catalog: tuple[str, ...] = ()
+    # "<run>#<step>#<attempt>": the step's counters are added once even when the step is run again.
+    once: str | None = None
 
 
 class NoSession:

@@ -76,7 +76,7 @@ class PostPurchase:
         if not items:
             return runner.exit(state, pick.exit_reason or "no_related_in_stock", now, detail)
         detail["related"] = ",".join(sorted({s.source for s in pick.suggestions}))
-        variant = rules.variant_for(config.variants, config.flow_id, contact.key)
+        variant = runner.variant(state, contact.key) or next(iter(state.config.variants))
         message = lifecycle_message(state, contact.address, items, None, variant, now)
         return runner.send(state, message, contact, now, detail)
 

@@ -16,7 +16,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storeloom.domain import measurement as measure
 from storeloom.domain.decisions import Decision
+from storeloom.domain.eligibility import contact_key
 from storeloom.domain.flow_config import ABANDONED_CART, DAY, POST_PURCHASE, WINBACK, FlowConfig
 from storeloom.domain.model import Cart, CommerceEvent, Order, Product
 from storeloom.domain.person import ActiveRun, PersonProfile
@@ -26,6 +28,7 @@ from storeloom.domain.schedule import next_step
 from storeloom.domain.types import UtcDatetime
 from storeloom.services.flows.ports import (
     CommerceReader,
+    Counters,
     DecisionLog,
     ExecutionStarter,
     FlowConfigRepository,
@@ -77,6 +80,7 @@ class FlowStarter:
         people: PersonReader | None = None,
         runs: RunTracker | None = None,
         commerce: CommerceReader | None = None,
+        counters: Counters | None = None,
     ) -> None:
         self._configs = configs
         self._executions = executions if isinstance(executions, Mapping) else {ABANDONED_CART: executions}
@@ -85,6 +89,7 @@ class FlowStarter:
         self._people = people
         self._runs = runs
         self._commerce = commerce
+        self._counters = counters
 
     def handle(self, event: CommerceEvent, flow_id: str = ABANDONED_CART) -> StartOutcome:
         if event.entity_type == "order" and isinstance(event.entity, Order):
@@ -207,6 +212,7 @@ class FlowStarter:
         )
 
     def _start(self, state: RunState) -> StartOutcome:
+        state = _assigned(state)
         now = state.entered_at
         executions = self._executions.get(state.config.flow_id)
         if executions is None:
@@ -215,6 +221,10 @@ class FlowStarter:
             return StartOutcome("duplicate", state.run_id, "execution_exists")
         self._track(state)
         entered = self._enter(decision_for(state.model_copy(update={"step": -1}), "entered", None, now))
+        if entered and self._counters is not None:
+            arm: measure.Arm = "control" if state.held_out else "treated"
+            bucket = measure.bucket_key(state.entered_at, state.config.version, measure.NO_VARIANT, arm)
+            self._counters.add(state.subject.store_id, state.config.flow_id, bucket, {measure.ENTRIES: 1})
         if state.done and not entered:
             # A repeat after every step went stale: the run entered when its event first came, and its
             # steps (if it has an execution) record their own outcomes.
@@ -237,7 +247,15 @@ class FlowStarter:
         if self._runs is None or person_id is None or state.done:
             return
         until = state.anchor + timedelta(seconds=state.config.delays_seconds[-1] + DAY)
-        run = ActiveRun(flow_id=state.config.flow_id, run_id=state.run_id, entered_at=state.entered_at, until=until)
+        run = ActiveRun(
+            flow_id=state.config.flow_id,
+            run_id=state.run_id,
+            entered_at=state.entered_at,
+            until=until,
+            flow_version=state.config.version,
+            held_out=state.held_out,
+            medium=state.config.medium,
+        )
         self._runs.entered(state.subject.store_id, person_id, run)
 
     def _enter(self, decision: Decision) -> bool:
@@ -259,3 +277,16 @@ def first_step_delay(config: FlowConfig, products: Iterable[Product]) -> list[in
 
 def _entered_within(person: PersonProfile, flow_id: str, since: datetime) -> bool:
     return any(r.flow_id == flow_id and r.entered_at > since for r in person.runs.values())
+
+
+def _assigned(state: RunState) -> RunState:
+    """Pin who the run is about for holdout and variants (the person, else their hashed address) and its arm:
+    a run keeps the assignment it entered with, whatever the flow's later versions say."""
+    subject = state.subject
+    key = subject.person_id or (contact_key("email", subject.email) if subject.email else None)
+    key = key or (contact_key("sms", subject.phone) if subject.phone else None)
+    if key is None:
+        return state
+    percent = state.config.holdout_percent
+    control = measure.held_out(state.config.flow_id, subject.store_id, key, percent)
+    return state.model_copy(update={"person_key": key, "held_out": control})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from storeloom.domain import eligibility as rules
+from storeloom.domain import measurement as measure
 from storeloom.domain.decisions import Decision, DecisionKind, SendRecord
 from storeloom.domain.flow_config import DAY
 from storeloom.domain.outbound import OutboundMessage
@@ -21,6 +22,7 @@ from storeloom.services.flows.ports import (
     CatalogReader,
     CommerceReader,
     ContactHistory,
+    Counters,
     DecisionLog,
     LiveCommerce,
     NoSession,
@@ -52,6 +54,7 @@ class StepDeps:
     runs: RunTracker | None = None
     catalog: CatalogReader | None = None
     session: StepSession = field(default_factory=NoSession)
+    counters: Counters | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ class StepRunner:
         flow = self._flows.get(state.config.flow_id)
         if flow is None:
             raise ValueError(f"no steps for flow {state.config.flow_id!r}")
-        self._d.session.prefetch(flow.plan(state))
+        plan = flow.plan(state)
+        self._d.session.prefetch(replace(plan, once=f"{state.run_id}#{state.step}#{state.attempt}"))
         after = flow.run(self, state, self._d.clock())
         self._d.session.flush()
         return after
@@ -130,16 +134,54 @@ class StepRunner:
             return self.wait(state, "quiet_hours", seconds, now, contact.detail())
         return contact
 
+    def variant(self, state: RunState, contact_key: str | None) -> str | None:
+        """This step's variant for this person: stable per (flow, step, person)."""
+        key = state.person_key or contact_key
+        if key is None:
+            return None
+        return measure.variant_for_step(state.config.flow_id, state.step, key, state.config.variants)
+
     def send(
         self, state: RunState, message: OutboundMessage, contact: Contact, now: datetime, detail: dict[str, str]
     ) -> RunState:
-        config = state.config
-        provider_id, _ = self._d.sender.send(message, config.provider, now, config.webhook_url)
-        record = SendRecord(now, config.medium, config.flow_id, state.run_id, state.step)
-        self._d.history.record_send(config.store_id, contact.key, record)
+        """Deliver once, or, for a run in the control arm, record what would have gone out."""
+        config, state = state.config, self._passed_gate(state, message.variant)
         full = {**detail, **contact.detail()}
+        if state.held_out:
+            self.decide(state, "held_out", None, now, variant=message.variant, detail=full)
+            return self.advance(state.model_copy(update={"sent": state.sent + 1}), now)
+        provider_id, _ = self._d.sender.send(message, config.provider, now, config.webhook_url)
+        record = SendRecord(
+            now,
+            config.medium,
+            config.flow_id,
+            state.run_id,
+            state.step,
+            flow_version=config.version,
+            variant=message.variant,
+            channel=config.provider,
+            entered_at=state.entered_at,
+        )
+        self._d.history.record_send(config.store_id, contact.key, record)
         self.decide(state, "sent", None, now, message_id=provider_id, variant=message.variant, detail=full)
         return self.advance(state.model_copy(update={"sent": state.sent + 1}), now)
+
+    def _passed_gate(self, state: RunState, variant: str) -> RunState:
+        """Count the run as eligible the first time, and as a run of this variant the first time it gets it."""
+        if not state.eligible:
+            self.count(state, {measure.ELIGIBLE: 1})
+            state = state.model_copy(update={"eligible": True})
+        if variant not in state.variants_seen:
+            self.count(state, {measure.VARIANT_RUNS: 1}, variant)
+            state = state.model_copy(update={"variants_seen": [*state.variants_seen, variant]})
+        return state
+
+    def count(self, state: RunState, deltas: dict[str, int], variant: str | None = None) -> None:
+        if self._d.counters is None:
+            return
+        arm: measure.Arm = "control" if state.held_out else "treated"
+        bucket = measure.bucket_key(state.entered_at, state.config.version, variant or measure.NO_VARIANT, arm)
+        self._d.counters.add(state.subject.store_id, state.config.flow_id, bucket, deltas)
 
     def advance(self, state: RunState, now: datetime, skipped: str | None = None) -> RunState:
         if skipped is not None:
@@ -177,7 +219,10 @@ class StepRunner:
         variant: str | None = None,
         detail: dict[str, str] | None = None,
     ) -> None:
+        if variant is None and kind in ("suppressed", "exited") and 0 <= state.step < len(state.config.delays_seconds):
+            variant = self.variant(state, None)
         self._d.decisions.record(decision_for(state, kind, reason, now, message_id, variant, detail or {}))
+        self.count(state, _deltas(state, kind, reason), variant if kind in ("sent", "held_out") else None)
 
 
 def decision_for(
@@ -218,3 +263,17 @@ def _contact(person: Person, address: str, key: str, store_zone: str) -> Contact
     if zone and rules.valid_zone(zone):
         return Contact(address, key, zone, source or "platform")
     return Contact(address, key, store_zone, "store")
+
+
+def _deltas(state: RunState, kind: str, reason: str | None) -> dict[str, int]:
+    """What a decision adds to the flow's counters."""
+    if kind == "sent":
+        return {measure.SENT: 1} | ({measure.SENT_RUNS: 1} if state.sent == 0 else {})
+    if kind == "held_out":
+        return {measure.HELD_OUT_STEPS: 1}
+    if kind == "suppressed" and reason:
+        return {measure.SKIP_PREFIX + reason: 1}
+    if kind == "exited" and reason:
+        recovered = reason == "converted" and state.sent > 0 and not state.held_out
+        return {measure.EXIT_PREFIX + reason: 1} | ({measure.RECOVERED: 1} if recovered else {})
+    return {}

@@ -39,6 +39,6 @@ class Winback:
         contact = runner.gate(state, person, now)
         if isinstance(contact, RunState):
             return contact
-        variant = rules.variant_for(state.config.variants, state.config.flow_id, contact.key)
+        variant = runner.variant(state, contact.key) or next(iter(state.config.variants))
         message = lifecycle_message(state, contact.address, [], None, variant, now)
         return runner.send(state, message, contact, now, {"orders": bought.source})
