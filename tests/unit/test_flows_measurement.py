@@ -43,7 +43,7 @@ def test_variants_are_stable_per_flow_step_and_person_and_follow_the_weights() -
 )
 def test_weights_that_miss_100_and_holdouts_past_half_are_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        FlowConfig(store_id=STORE, **changes)  # type: ignore[arg-type]
+        FlowConfig(store_id=STORE, **changes)
 
 
 def test_variants_parse_and_old_name_lists_split_evenly() -> None:
