@@ -14,6 +14,11 @@ Item layout (the flows adapter reads the profile, related and catalog items):
 - ``<store>#related#<product_id>`` / ``copurchase``: ``counts`` map; ``<store>#catalog#category#<name>`` and
   ``<store>#catalog#tag#<name>`` / ``members``: ``product_ids`` string set; ``<store>#catalog#product#<id>`` /
   ``memberships``: the categories and tags last applied for that product, so a change can remove old ones.
+
+The profile item also lists ``credited_runs``: the runs an order was credited to, so the refresher counts a
+run's conversion once without reading its counters. With a FlowRunsTable, an order event's read includes the
+order's attribution record and its transaction writes the record and the credited run's counters
+(storeloom.adapters.attribution): cross-table, still one BatchGetItem and one TransactWriteItems.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from storeloom.adapters.attribution import attribution_key, counters_update, record_from_item, record_put
 from storeloom.adapters.dynamo_items import from_item, to_item
 from storeloom.domain.identity import IdentityKey, keys_of
 from storeloom.domain.person import ActiveRun, ContactRecord, PersonProfile
@@ -94,8 +100,9 @@ def due_key(store_id: str, moment: datetime, person_id: str) -> dict[str, Any]:
     return to_item({"pk": f"{store_id}#due#{stamp[:10]}", "sk": f"{stamp}#{person_id}"})
 
 
-def _key_of(item: Mapping[str, Any]) -> str:
-    return f"{item['pk']['S']}|{item['sk']['S']}"
+def _key_of(item: Mapping[str, Any], table: str | None = None) -> str:
+    """How a batch read files an item: by its key, and by its table when it is not PeopleTable."""
+    return f"{table + '|' if table else ''}{item['pk']['S']}|{item['sk']['S']}"
 
 
 # ---------- profile items ----------
@@ -116,7 +123,8 @@ def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def _stored(item: Mapping[str, Any]) -> StoredProfile:
     outbox = [json.loads(entry) for entry in from_item({"o": item["outbox"]})["o"]] if "outbox" in item else []
-    return StoredProfile(profile_from_item(item), outbox)
+    credited = frozenset(from_item({"c": item["credited_runs"]})["c"]) if "credited_runs" in item else frozenset()
+    return StoredProfile(profile_from_item(item), outbox, credited)
 
 
 def _sends(profile: PersonProfile) -> list[dict[str, Any]]:
@@ -131,23 +139,35 @@ def _runs(profile: PersonProfile) -> dict[str, Any]:
 
 
 class DynamoPeople:
-    """storeloom.services.segments.PeopleStore over one DynamoDB table."""
+    """storeloom.services.segments.PeopleStore over one DynamoDB table; with ``flow_runs_table``, orders are
+    attributed too (the segment refresher's; the sweep and the CLI's readers need none)."""
 
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: Any, flow_runs_table: str | None = None) -> None:
         self._table = table_name
         self._client = client
+        self._flow_runs = flow_runs_table
 
     # ---------- reads ----------
 
     def read(
-        self, store_id: str, event_id: str | None, keys: Sequence[IdentityKey], candidate: str, products: Sequence[str]
+        self,
+        store_id: str,
+        event_id: str | None,
+        keys: Sequence[IdentityKey],
+        candidate: str,
+        products: Sequence[str],
+        order_id: str | None = None,
     ) -> Snapshot:
         wanted = [identity_key(store_id, key.kind, key.value) for key in keys]
         wanted += [profile_key(store_id, candidate)] + [store_key(store_id, what) for what in _STORE_ITEMS]
         wanted += [related_key(store_id, product) for product in products]
         if event_id:
             wanted.append(seen_key(store_id, event_id))
-        found = self._batch_get(wanted)
+        attributes = self._flow_runs is not None and order_id is not None
+        record_key = attribution_key(store_id, order_id or "")
+        elsewhere = {self._flow_runs: [record_key]} if self._flow_runs and order_id else {}
+        found = self._batch_get(wanted, elsewhere)
+        record = found.get(_key_of(record_key, self._flow_runs)) if attributes else None
         owners = {}
         for key in keys:
             item = found.get(_key_of(identity_key(store_id, key.kind, key.value)))
@@ -161,6 +181,8 @@ class DynamoPeople:
             profiles=profiles,
             state=_state(store_id, found),
             related_existing=frozenset(p for p in products if _key_of(related_key(store_id, p)) in found),
+            attributes=attributes,
+            previous_attribution=record_from_item(record) if record else None,
         )
 
     def profiles(self, store_id: str, person_ids: Iterable[str]) -> dict[str, StoredProfile]:
@@ -390,6 +412,12 @@ class DynamoPeople:
             items.append(counts)
         for product, others in change.copurchase.items():
             items.append(self._copurchase(change.store_id, product, others, product in change.related_existing))
+        if change.credit is not None:
+            if self._flow_runs is None:
+                raise ValueError(f"{change.store_id}: an attribution to write, and no FlowRunsTable to write it to")
+            items.append(record_put(self._flow_runs, change.credit.record, change.credit.previous))
+            if change.credit.counters is not None:
+                items.append(counters_update(self._flow_runs, change.credit.counters))
         return items
 
     def _seen_put(self, store_id: str, event_id: str, at: datetime) -> dict[str, Any]:
@@ -435,10 +463,13 @@ class DynamoPeople:
         spend = {"spend_store": store_id, "spend_key": spend_key(net_spend(after), after.person_id)}
         has_spend = bool(after.qualifying_orders()) and after.merged_into is None
         outbox = [json.dumps(entry, sort_keys=True) for entry in write.outbox]
+        credited = sorted(write.credited_runs) if write.credited_runs is not None else None
         if before is None:
             item = {"body": body, "version": version, "sends": [], "runs": {}, **(spend if has_spend else {})}
             if outbox:
                 item["outbox"] = outbox
+            if credited:
+                item["credited_runs"] = credited
             return {
                 "Put": {
                     "TableName": self._table,
@@ -458,6 +489,8 @@ class DynamoPeople:
             sets["outbox"] = outbox
         else:
             removes.append("outbox")
+        if credited is not None:
+            sets["credited_runs"] = credited
         names = {f"#s{i}": name for i, name in enumerate(sets)} | {f"#r{i}": name for i, name in enumerate(removes)}
         expression = "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets)))
         if removes:
@@ -546,17 +579,24 @@ class DynamoPeople:
 
     # ---------- plumbing ----------
 
-    def _batch_get(self, keys: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        unique = list({_key_of(key): key for key in keys}.values())
+    def _batch_get(
+        self, keys: Sequence[dict[str, Any]], elsewhere: Mapping[str, Sequence[dict[str, Any]]] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """PeopleTable's ``keys`` and other tables' (``elsewhere``, table -> keys) together: one request per
+        hundred keys, whichever table they are in; items are filed by ``_key_of(item, table)``."""
+        wanted = [(self._table, key) for key in keys]
+        wanted += [(table, key) for table, others in (elsewhere or {}).items() for key in others]
+        unique = list({_key_of(key, table): (table, key) for table, key in wanted}.values())  # dedupe only
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(unique), _BATCH_GET_LIMIT):
-            request: dict[str, Any] = {
-                self._table: {"Keys": unique[start : start + _BATCH_GET_LIMIT], "ConsistentRead": True}
-            }
+            request: dict[str, Any] = {}
+            for table, key in unique[start : start + _BATCH_GET_LIMIT]:
+                request.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
             for _attempt in range(8):
                 response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    found[_key_of(item)] = item
+                for table, items in response.get("Responses", {}).items():
+                    for item in items:
+                        found[_key_of(item, None if table == self._table else table)] = item
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break

@@ -416,12 +416,17 @@ def people_store(runtime: Runtime) -> DynamoPeople:
     return DynamoPeople(runtime.settings.require("people_table"), runtime.aws.client("dynamodb"))
 
 
-def segment_refresher(runtime: Runtime) -> SegmentRefresher:
-    from storeloom.adapters.people import EventBridgeSegmentPublisher
+def segment_refresher(runtime: Runtime, *, attribution: bool = False) -> SegmentRefresher:
+    """The refresher; it attributes orders to flow runs when FLOW_RUNS_TABLE is set, which ``attribution``
+    requires (the refresher function's; the sweep and ``segments configure`` handle no orders)."""
+    from storeloom.adapters.people import DynamoPeople, EventBridgeSegmentPublisher
     from storeloom.services.segments import SegmentRefresher
 
-    publisher = EventBridgeSegmentPublisher(runtime.settings.require("event_bus_name"), runtime.aws.client("events"))
-    return SegmentRefresher(people_store(runtime), publisher)
+    settings = runtime.settings
+    publisher = EventBridgeSegmentPublisher(settings.require("event_bus_name"), runtime.aws.client("events"))
+    flow_runs = settings.require("flow_runs_table") if attribution else settings.flow_runs_table or None
+    people = DynamoPeople(settings.require("people_table"), runtime.aws.client("dynamodb"), flow_runs)
+    return SegmentRefresher(people, publisher)
 
 
 def segment_worker(runtime: Runtime) -> SegmentWorker:
@@ -430,7 +435,7 @@ def segment_worker(runtime: Runtime) -> SegmentWorker:
 
     settings = runtime.settings
     dead_letters = SqsQueue(settings.segment_dlq_url, runtime.aws.client("sqs")) if settings.segment_dlq_url else None
-    return SegmentWorker(segment_refresher(runtime), dead_letters, settings.segment_max_attempts)
+    return SegmentWorker(segment_refresher(runtime, attribution=True), dead_letters, settings.segment_max_attempts)
 
 
 def segment_sweep(runtime: Runtime) -> tuple[SegmentRefresher, DynamoStoreRegistry]:

@@ -24,11 +24,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from storeloom.domain.attribution import Credit, credit, still_creditable, touches_of
 from storeloom.domain.entities import Cart, Customer, Order, Product
 from storeloom.domain.event import CommerceEvent
 from storeloom.domain.identity import IdentityKey, customer_key, keys_of, merge, merge_winner, person_id_for, tombstone
+from storeloom.domain.measurement import Attribution
 from storeloom.domain.person import PersonProfile
-from storeloom.domain.person_events import apply, event_keys, is_new_order
+from storeloom.domain.person_events import apply, event_keys, is_new_order, order_facts
 from storeloom.domain.segments import SegmentThresholds, Transition, membership, transitions, vip_rank_from_top
 from storeloom.domain.types import format_utc
 
@@ -50,6 +52,7 @@ class ConcurrentChange(Exception):
 class StoredProfile:
     profile: PersonProfile
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    credited_runs: frozenset[str] = frozenset()  # runs an order was credited to (each converts once)
 
 
 @dataclass(frozen=True)
@@ -77,16 +80,20 @@ class Snapshot:
     profiles: dict[str, StoredProfile]
     state: StoreState
     related_existing: frozenset[str] = frozenset()
+    attributes: bool = False  # the store records attribution (the refresher has the FlowRunsTable)
+    previous_attribution: Attribution | None = None  # the order's record, as its last version left it
 
 
 @dataclass(frozen=True)
 class ProfileWrite:
-    """One profile's new state. ``before`` None creates it; ``full`` also rewrites sends and runs (a merge)."""
+    """One profile's new state. ``before`` None creates it; ``full`` also rewrites sends and runs (a merge);
+    ``credited_runs`` None leaves the list as it is."""
 
     after: PersonProfile
     before: PersonProfile | None
     outbox: list[dict[str, Any]] = field(default_factory=list)
     full: bool = False
+    credited_runs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class Change:
     keys: dict[IdentityKey, tuple[str, str | None]] = field(default_factory=dict)  # key -> (new owner, old)
     copurchase: dict[str, list[str]] = field(default_factory=dict)  # product -> the others bought with it
     related_existing: frozenset[str] = frozenset()
+    credit: Credit | None = None  # the order's attribution record and its run's counters
 
 
 @dataclass(frozen=True)
@@ -121,8 +129,16 @@ class PeopleStore(Protocol):
     """The person records, identity keys, segment items and counters (storeloom.adapters.people)."""
 
     def read(
-        self, store_id: str, event_id: str | None, keys: Sequence[IdentityKey], candidate: str, products: Sequence[str]
-    ) -> Snapshot: ...
+        self,
+        store_id: str,
+        event_id: str | None,
+        keys: Sequence[IdentityKey],
+        candidate: str,
+        products: Sequence[str],
+        order_id: str | None = None,
+    ) -> Snapshot:
+        """Everything one event needs, in one read; with ``order_id``, that order's attribution record too."""
+        ...
 
     def profiles(self, store_id: str, person_ids: Iterable[str]) -> dict[str, StoredProfile]: ...
 
@@ -243,10 +259,11 @@ class SegmentRefresher:
         if not keys:
             return Outcome("ignored")
         products = _products(entity)
+        order_id = entity.id if isinstance(entity, Order) else None
         for _attempt in range(_ATTEMPTS):
             now = self._clock()
             snapshot = self._store.read(
-                event.store_id, event.event_id, keys, person_id_for(event.store_id, keys), products
+                event.store_id, event.event_id, keys, person_id_for(event.store_id, keys), products, order_id
             )
             if snapshot.seen:
                 self._flush(event.store_id, snapshot.profiles.values())
@@ -279,7 +296,7 @@ class SegmentRefresher:
                 break
             profiles |= self._store.profiles(store_id, wanted)
             wanted = set()
-        return Snapshot(snapshot.seen, snapshot.owners, profiles, snapshot.state, snapshot.related_existing)
+        return replace(snapshot, profiles=profiles)
 
     def _plan(
         self,
@@ -313,7 +330,10 @@ class SegmentRefresher:
             before, absorbed, outbox = None, [], []
         applied = apply(base, entity, snapshot.state.store_timezone)
         write = reevaluated(StoredProfile(applied, outbox), snapshot.state, now)
-        write = ProfileWrite(write.after, before, write.outbox, full=bool(absorbed))
+        order_credit, credited_runs = None, None
+        if isinstance(entity, Order) and snapshot.attributes:
+            order_credit, credited_runs = _credit(entity, write.after, snapshot, [live[pid] for pid in found])
+        write = ProfileWrite(write.after, before, write.outbox, full=bool(absorbed), credited_runs=credited_runs)
         writes = [write] + [_absorbed_write(a, write.after) for a in absorbed]
         target = write.after.person_id
         kept = [key for key in keys if key.kind != "phone" or key in owners or key not in snapshot.owners]
@@ -321,7 +341,9 @@ class SegmentRefresher:
         for a in absorbed:
             claimed |= {k: (target, a.profile.person_id) for k in keys_of(a.profile) if k not in claimed}
         copurchase = _copurchase(entity, base) if isinstance(entity, Order) else {}
-        return Change(store_id, event.event_id, now, writes, claimed, copurchase, snapshot.related_existing)
+        return Change(
+            store_id, event.event_id, now, writes, claimed, copurchase, snapshot.related_existing, order_credit
+        )
 
     # ---------- products ----------
 
@@ -459,6 +481,23 @@ class SegmentRefresher:
 
 class PublishFailed(RuntimeError):
     """The bus refused transitions; they stay on the profile and go out on the next attempt."""
+
+
+def _credit(
+    order: Order, after: PersonProfile, snapshot: Snapshot, found: Sequence[StoredProfile]
+) -> tuple[Credit | None, frozenset[str] | None]:
+    """The order's attribution change, and the person's new list of credited runs (None: unchanged).
+
+    The facts are the profile's (an older version arriving late never replaces a newer one). The list of
+    credited runs is the union of the merged persons' lists, so a run converts once whichever record it was on.
+    """
+    facts = after.orders.get(order.id) or order_facts(order)
+    known = frozenset(run for stored in found for run in stored.credited_runs)
+    change = credit(facts, touches_of(after), snapshot.previous_attribution, known, store_id=after.store_id)
+    runs = known | ({change.converted_run} if change and change.converted_run else set())
+    runs = still_creditable(runs, after)
+    was = found[0].credited_runs if len(found) == 1 and found[0].profile.person_id == after.person_id else None
+    return change, (None if runs == was else runs)
 
 
 def _live_owner(person_id: str, profiles: dict[str, StoredProfile]) -> str:
