@@ -2,18 +2,20 @@
 
 moto runs Lambda code only in Docker. Its docker-free backend (``config={"lambda": {"use_docker": False}}``)
 answers every invoke from ``LambdaSimpleBackend.invoke``; replacing that one method lets Step Functions'
-``lambda:invoke`` tasks run the real task handlers. tests/integration/test_lambda_seam.py fails loudly if
-moto moves this seam.
+``lambda:invoke`` tasks run the real task handlers. With moto in its own process (moto_process) the
+dispatcher is seam_bridge's ``remote_dispatch``. tests/integration/test_lambda_seam.py fails loudly if moto
+moves this seam.
 """
 
 from __future__ import annotations
 
 import json
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from storeloom_tools.local.seam_bridge import error_payload
 
 Dispatch = Callable[[str, Any], Any]
 
@@ -35,12 +37,7 @@ def install(dispatch: Dispatch) -> Callable[[], None]:
             result = dispatch(function_name, event)
         except Exception as error:
             response_headers["x-amz-function-error"] = "Unhandled"
-            payload = {
-                "errorType": type(error).__name__,
-                "errorMessage": str(error),
-                "stackTrace": traceback.format_exception(error)[-3:],
-            }
-            return json.dumps(payload).encode()
+            return json.dumps(error_payload(error)).encode()
         return json.dumps(result, default=str).encode()
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
