@@ -1,4 +1,4 @@
-"""Two fixes to moto for the local stack.
+"""Three fixes to moto for the local stack.
 
 Step Functions runs concurrent executions of a state machine: moto's executing backend deep-copies the
 state machine on every StartExecution, including its list of executions. An execution still running holds a
@@ -10,7 +10,12 @@ table a transaction names, whole, to roll back on failure, so each claim-and-sto
 with the tables (30 events/s on a fresh stack, 5.5 after 1,000 events). Here the transaction keeps copies of
 only the items it touches and puts those back on failure, which is the same rollback.
 
-tests/e2e/test_moto_patches.py fails if moto changes either.
+DynamoDB applies a conditional write or a transaction atomically; moto's server checks the condition and
+then writes, on as many threads as there are requests, so two concurrent claims of one key could both
+succeed (and a failed transaction's rollback could undo another's write). Here DynamoDB requests run one
+at a time, as one table partition would serve them.
+
+tests/e2e/test_moto_patches.py and test_local_stack.py fail if moto changes these.
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from typing import Any
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.models import StateMachineInstance
 
 _transacting = threading.local()
+_one_request_at_a_time = threading.RLock()
 
 
 def _copy_without_executions(self: StateMachineInstance, memo: dict[int, Any]) -> StateMachineInstance:
@@ -95,6 +102,15 @@ def _item_level_transactions(original: Callable[..., None]) -> Callable[..., Non
     return transact_write_items
 
 
+def _serialized(original: Callable[..., Any]) -> Callable[..., Any]:
+    def call_action(self: DynamoHandler) -> Any:
+        with _one_request_at_a_time:
+            return original(self)
+
+    call_action.__wrapped__ = original  # type: ignore[attr-defined]
+    return call_action
+
+
 def install() -> Callable[[], None]:
     """Patch moto; return a function that restores it."""
     had_own = "__deepcopy__" in vars(StateMachineInstance)
@@ -103,6 +119,8 @@ def install() -> Callable[[], None]:
     original_transact = DynamoDBBackend.transact_write_items
     DynamoDBBackend.transact_write_items = _item_level_transactions(original_transact)  # type: ignore[method-assign]
     Table.__deepcopy__ = _table_copy  # type: ignore[attr-defined]
+    original_call = DynamoHandler.call_action
+    DynamoHandler.call_action = _serialized(original_call)  # type: ignore[method-assign]
 
     def restore() -> None:
         if had_own:
@@ -111,5 +129,6 @@ def install() -> Callable[[], None]:
             del StateMachineInstance.__deepcopy__  # type: ignore[attr-defined]
         DynamoDBBackend.transact_write_items = original_transact  # type: ignore[method-assign]
         del Table.__deepcopy__  # type: ignore[attr-defined]
+        DynamoHandler.call_action = original_call  # type: ignore[method-assign]
 
     return restore
