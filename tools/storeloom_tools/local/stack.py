@@ -1,4 +1,9 @@
-"""Bring the whole stack up on loopback: moto server, resources from template.yaml, real handlers."""
+"""Bring the whole stack up on loopback: moto server, resources from template.yaml, real handlers.
+
+moto serves from a process of its own (moto_process) and calls back into this one, over loopback, to run
+a Lambda function (seam_bridge); the function URL server, the event-source pollers and the handlers run
+here.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from moto.server import ThreadedMotoServer
 
 from storeloom.bootstrap.runtime import AwsClients, Runtime
-from storeloom_tools.local import lambda_seam, moto_patches
 from storeloom_tools.local.creators import CREATORS
 from storeloom_tools.local.dispatch import ScheduleTicker, SqsPoller
 from storeloom_tools.local.endpoint import LOCAL_CREDENTIALS
 from storeloom_tools.local.invoker import HandlerInvoker
+from storeloom_tools.local.moto_process import MotoProcess
 from storeloom_tools.local.provision import REGION, ProvisionedStack, Provisioner
+from storeloom_tools.local.routes import HttpRoutes
+from storeloom_tools.local.seam_bridge import SeamServer
 from storeloom_tools.local.url_server import serve
 
 logger = logging.getLogger(__name__)
@@ -44,8 +50,8 @@ def free_port() -> int:
 
 
 def use_local_credentials() -> None:
-    """moto's own Step Functions runner calls Lambda through boto3 from inside this process, so the process
-    needs some credentials; moto accepts any. Real ones, if set, are left alone."""
+    """Code that builds its own boto3 client finds some credentials (moto accepts any); real ones, if set,
+    are left alone."""
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         os.environ.setdefault(name, value)
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
@@ -62,27 +68,29 @@ class LocalStack:
         self.aws = AwsClients(self.aws_endpoint_url, REGION, LOCAL_CREDENTIALS)
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
-        self._server: ThreadedMotoServer | None = None
+        self._moto: MotoProcess | None = None
+        self._seam: SeamServer | None = None
         self.stack: ProvisionedStack | None = None
 
     def start(self, background: bool = True) -> LocalStack:
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
-        self._server.start()
-        # moto keeps its state per process, not per server: start from nothing, as a new account would.
-        httpx.post(f"{self.aws_endpoint_url}/moto-api/reset").raise_for_status()
+        try:
+            return self._start(background)
+        except BaseException:
+            self.stop()  # a half-started stack leaves no moto process behind
+            raise
+
+    def _start(self, background: bool) -> LocalStack:
+        # The invoker exists once the stack is provisioned; nothing invokes a function before that.
+        self._seam = SeamServer(lambda name, event: self.invoker.invoke_by_name(name, event))
+        self._moto = MotoProcess(self.aws_port, self._seam.url).start()
         httpx.post(f"{self.aws_endpoint_url}/moto-api/config", json=MOTO_CONFIG).raise_for_status()
         use_local_credentials()
-        # moto's Step Functions runner calls Lambda at localhost:$MOTO_PORT (default 5000).
-        os.environ["MOTO_PORT"] = str(self.aws_port)
         self.stack = Provisioner(self.root, self.client, STACK_NAME, self.webhook_base_url, CREATORS).provision()
         self.runtime = Runtime(self.stack.environment(), self.aws)
         if self.quiet:
             # The handlers' own logs and metrics would bury a demo's report; errors still show.
             os.environ.update(POWERTOOLS_LOG_LEVEL="ERROR", POWERTOOLS_METRICS_DISABLED="true")
         self.invoker = HandlerInvoker(self.root, self.stack, self.runtime)
-        self._restore_seam = lambda_seam.install(self.invoker.invoke_by_name)
-        self._restore_sfn = moto_patches.install()
         self.sqs = SqsPoller(self.stack, self.invoker, self.client("sqs"))
         self.ticker = ScheduleTicker(self.invoker, self.client("scheduler"))
         self.ticker.prime()
@@ -137,26 +145,26 @@ class LocalStack:
 
     def stop(self, timeout: float = 2.0) -> None:
         """Stop the background loops (waiting at most ``timeout`` seconds in all for a handler they are
-        running; the threads are daemons), then the function URL and moto servers (about 0.5 s each)."""
+        running; the threads are daemons), then the function URL server, the moto process and the seam."""
         self._stopping.set()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if hasattr(self, "_http"):
             self._http.shutdown()
-        if hasattr(self, "_restore_seam"):
-            self._restore_seam()
-            self._restore_sfn()
-        if self._server is not None:
-            self._server.stop()
+            self._http.server_close()
+        if self._moto is not None:
+            self._moto.stop()
+        if self._seam is not None:
+            self._seam.close()
 
     def _serve_function_url(self) -> None:
         assert self.stack is not None
         url_functions = [spec for spec in self.stack.functions.values() if spec.has_url]
         if not url_functions:
             return
-        logical_id = url_functions[0].logical_id
-        self._http = serve(self.webhook_port, lambda event: self.invoker.invoke(logical_id, event))
+        routes = HttpRoutes.of(self.root, self.stack, default=url_functions[0].logical_id)
+        self._http = serve(self.webhook_port, lambda event: routes.dispatch(event, self.invoker.invoke))
         self._spawn(self._http.serve_forever, joins=False)
 
     def _spawn(self, target: Any, joins: bool = True) -> None:
