@@ -1,0 +1,1 @@
+"""The KPI report's renderers: ``kpi_table.render_kpi_table`` and ``kpi_html.render_kpi_html``."""
