@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test unit integration e2e lint bench layer-requirements schema clean
+.PHONY: install chromium demo test unit integration e2e lint bench layer-requirements schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+# The HTML KPI report's test opens it in Debian's chromium (tests/e2e/test_kpi_html_chromium.py); installed
+# once, quietly, when it is missing (apt-get needs root, so sudo for anyone else).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq >/dev/null && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "chromium did not install at $(CHROMIUM)" >&2; exit 1; }
 
 demo: $(STAMP)
 	$(BIN)/storeloom demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest
 
 unit: $(STAMP)
@@ -26,7 +35,7 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration
 
-e2e: $(STAMP)
+e2e: $(STAMP) chromium
 	$(BIN)/pytest tests/e2e
 
 # checkov reads template.yaml's SAM resources but not the IAM roles, policies and function URL SAM makes of
