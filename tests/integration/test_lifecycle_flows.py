@@ -17,7 +17,7 @@ from storeloom.adapters.outbox import DynamoOutbox
 from storeloom.bootstrap import services
 from storeloom.domain.flow_config import FlowConfig
 from storeloom.domain.segments import SegmentThresholds
-from storeloom_tools.local import lambda_seam
+from storeloom_tools.local import lambda_seam, moto_patches
 from storeloom_tools.local.metering import counting_requests
 from tests.integration.test_abandoned_cart_flow import STORE, Harness, money, ts
 from tests.support.aws import AwsStack
@@ -77,11 +77,14 @@ def life(aws_stack: AwsStack) -> Iterator[Lifecycle]:
     harness = Lifecycle(aws_stack)
     harness.step_requests = []
     harness.step_calls_by_op = []
+    # Several runs at once: moto's executor needs the local stack's fix for concurrent executions.
+    unpatch = moto_patches.install()
     restore = lambda_seam.install(harness.dispatch)
     try:
         yield harness
     finally:
         restore()
+        unpatch()
 
 
 def catalog(h: Harness, now: datetime) -> None:
@@ -110,12 +113,20 @@ def customer(h: Harness, now: datetime, customer_id: str = "c1", email: str = "a
     h.put("customer", body)
 
 
-def order(h: Harness, order_id: str, placed: datetime, total: str, **changes: Any) -> dict[str, Any]:
+def order(
+    h: Harness,
+    order_id: str,
+    placed: datetime,
+    total: str,
+    customer_id: str = "c1",
+    email: str = "ann@example.com",
+    **changes: Any,
+) -> dict[str, Any]:
     line = {"product_id": "mug", "variant_id": "v-mug", "title": "Mug", "quantity": 1, "unit_price": money(total)}
     body = {
         "id": order_id,
-        "customer_id": "c1",
-        "email": "ann@example.com",
+        "customer_id": customer_id,
+        "email": email,
         "line_items": [line],
         "total": money(total),
         "payment_status": "paid",
@@ -173,3 +184,32 @@ def test_a_lapsed_vip_gets_a_winback_until_they_buy(life: Lifecycle) -> None:
     assert len(life.messages("winback")) == 1
     flows = Counter(flow for flow, _n in life.step_requests)
     assert flows["winback"] == 2 and all(n <= 5 for _flow, n in life.step_requests), life.step_calls_by_op
+
+
+def kpi_of(life: Lifecycle, flow_id: str) -> dict[str, Any]:
+    from storeloom.adapters.kpi import DynamoCounters
+    from storeloom.services.kpi import FlowScope, kpi_report
+
+    reader = DynamoCounters(life.aws.env("FLOW_RUNS_TABLE"), life.aws.client("dynamodb"))
+    since = datetime.now(UTC) - timedelta(days=1)
+    report = kpi_report(STORE, since, [FlowScope(flow_id, holdout_percent=50)], reader, "USD")
+    return dict(report["flows"][0])
+
+
+def test_a_holdout_keeps_its_share_out_of_every_send_and_the_kpi_counts_both_arms(life: Lifecycle) -> None:
+    now = datetime.now(UTC)
+    life.enable_flow("post_purchase", delays_seconds=[0], holdout_percent=50)
+    catalog(life, now)
+    for n in range(8):
+        email = f"buyer{n}@example.com"
+        customer(life, now, customer_id=f"c{n}", email=email)
+        order(life, f"o{n}", now, "20.00", customer_id=f"c{n}", email=email)
+    life.finish_all()
+    kinds = [kind for _step, kind, _reason in life.by_flow("post_purchase")]
+    held, sent = kinds.count("held_out"), kinds.count("sent")
+    assert held + sent == 8 and 0 < held < 8
+    assert len(life.messages("post_purchase")) == sent
+    report = kpi_of(life, "post_purchase")
+    assert (report["entries"], report["held_out"], report["sent"], report["eligible"]) == (8, held, sent, 8)
+    assert report["holdout"]["treated"]["runs"] == sent and report["holdout"]["control"]["runs"] == held
+    assert report["exits"] == {"completed": 8}
