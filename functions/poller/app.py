@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storeloom.bootstrap import services
+from storeloom.bootstrap import metrics, services
 from storeloom.bootstrap.runtime import ColdStart
 from storeloom.services.polling.runner import CredentialsRefused, PollJob, PollRunner, report_dict
 
-logger = Logger(service="poller")
+SERVICE = "poller"
+logger = Logger(service=SERVICE)
 
 
 @logger.inject_lambda_context
@@ -23,6 +25,9 @@ def handle(event: dict[str, Any], context: LambdaContext, runner: PollRunner) ->
         # Returned, not raised: Lambda's async retries would ask again within minutes with the same key.
         logger.error("credentials refused; next try at the next scheduled poll", extra={"reason": str(refused)})
         return {"store_id": job.store_id, "entity": job.entity, "error": "credentials_refused", "reason": str(refused)}
+    lag = metrics.poll_lag_seconds(report, runner.clock())
+    if lag is not None:
+        metrics.emit(SERVICE, metrics.POLL_LAG, lag, MetricUnit.Seconds, store_id=job.store_id)
     result = report_dict(report)
     logger.info("poll cycle finished", extra=result)
     return result

@@ -9,11 +9,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storeloom.bootstrap import metrics
 from storeloom.bootstrap.receiver import webhook_receiver
 from storeloom.bootstrap.runtime import ColdStart
 from storeloom.services.ingest.receiver import WebhookReceiver, WebhookRejected
 
-logger = Logger(service="webhook_receiver")
+SERVICE = "webhook_receiver"
+logger = Logger(service=SERVICE)
 app = LambdaFunctionUrlResolver()
 
 
@@ -24,6 +26,7 @@ def receive_webhook(platform: str, store_id: str) -> Response[Any]:
     receiver: WebhookReceiver = app.context["receiver"]
     receipt = receiver.receive(platform, store_id, event.headers, body)
     logger.info("webhook accepted", extra={"store_id": store_id, "topic": receipt.topic, "raw_ref": receipt.raw_ref})
+    metrics.emit(SERVICE, metrics.WEBHOOKS_ACCEPTED, 1, platform=platform)
     return Response(200, content_types.APPLICATION_JSON, {"status": "accepted", "raw_ref": receipt.raw_ref})
 
 
@@ -51,6 +54,7 @@ def fail(error: Exception) -> Response[Any]:
 
 
 def _error(status: int, code: str, message: str) -> Response[Any]:
+    metrics.emit(SERVICE, metrics.WEBHOOKS_REJECTED, 1, reason=code)
     return Response(status, content_types.APPLICATION_JSON, {"error": code, "message": message})
 
 

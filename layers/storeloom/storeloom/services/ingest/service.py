@@ -81,6 +81,8 @@ class BatchResult:
     errors: dict[str, str] = field(default_factory=dict)
     # Messages that became no event on purpose, by message id: "compliance" (forwarded) or "redacted".
     diverted: dict[str, str] = field(default_factory=dict)
+    # Messages whose retries were spent, moved to the dead-letter queue, by message id: the reason.
+    dead_lettered: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         tally: dict[str, int] = {}

@@ -43,7 +43,6 @@ class IngestBatchProcessor(BatchProcessor):
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         self.worker = worker
         self.batch = BatchResult()
-        self.dead_lettered: dict[str, str] = {}
 
     def stage(self, record: SQSRecord) -> None:
         try:
@@ -59,7 +58,7 @@ class IngestBatchProcessor(BatchProcessor):
     # _prepare and _clean are BatchProcessor's hooks around a batch (untyped in Powertools).
     def _prepare(self) -> None:
         super()._prepare()  # type: ignore[no-untyped-call]
-        self.batch, self.dead_lettered = BatchResult(), {}
+        self.batch = BatchResult()
 
     def _clean(self) -> None:
         self.worker.service.flush(self.batch)
@@ -78,7 +77,7 @@ class IngestBatchProcessor(BatchProcessor):
     def _dead_letter(self, raw: dict[str, Any], error_type: str, reason: str) -> bool:
         if not dead_letter_if_spent(raw, self.worker.dead_letters, self.worker.max_attempts, error_type, reason):
             return False
-        self.dead_lettered[raw["messageId"]] = reason
+        self.batch.dead_lettered[raw["messageId"]] = reason
         return True
 
 
