@@ -410,7 +410,17 @@ def name_only(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     p.resolver.attributes[(logical_id, "Arn")] = p.arn("lambda", f"layer:{p.physical_name(logical_id)}:1")
 
 
+def create_dashboard(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """AWS::CloudWatch::Dashboard: its body must resolve to valid JSON, as CloudFormation requires."""
+    name = p.resolver.resolve(props.get("DashboardName")) or p.physical_name(logical_id)
+    body = p.resolver.resolve(props["DashboardBody"])
+    json.loads(body)  # moto stores any text; CloudWatch refuses a body that is not JSON
+    p.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=body)
+    p.resolver.refs[logical_id] = name
+
+
 CREATORS: dict[str, Creator] = {
+    "AWS::CloudWatch::Dashboard": create_dashboard,
     "AWS::DynamoDB::Table": create_table,
     "AWS::SQS::Queue": create_queue,
     "AWS::S3::Bucket": create_bucket,
