@@ -88,5 +88,5 @@ class DynamoAttributions:
         for page in pages:
             for item in page.get("Items", []):
                 values = from_item(item)
-                found[str(values.pop("sk"))] = {k: v for k, v in values.items() if k != "pk"}
+                found[str(values["sk"])] = {k: v for k, v in values.items() if k not in ("pk", "sk")}
         return found

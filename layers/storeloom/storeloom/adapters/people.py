@@ -128,14 +128,12 @@ def _stored(item: Mapping[str, Any]) -> StoredProfile:
 
 
 def _sends(profile: PersonProfile) -> list[dict[str, Any]]:
-    return [{**send.model_dump(), "at": format_utc(send.at)} for send in profile.sends]
+    # JSON mode writes every time (``entered_at`` too) as the UTC text the flows write; unset fields stay out.
+    return [send.model_dump(mode="json", exclude_none=True) for send in profile.sends]
 
 
 def _runs(profile: PersonProfile) -> dict[str, Any]:
-    return {
-        run_id: {**run.model_dump(), "entered_at": format_utc(run.entered_at), "until": format_utc(run.until)}
-        for run_id, run in profile.runs.items()
-    }
+    return {run_id: run.model_dump(mode="json", exclude_none=True) for run_id, run in profile.runs.items()}
 
 
 class DynamoPeople:
