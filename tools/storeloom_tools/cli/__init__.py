@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "storeloom_tools.cli.suppress",
     "storeloom_tools.cli.redact",
     "storeloom_tools.cli.kpi",
+    "storeloom_tools.cli.attribution",
 )
 START_A_STACK = "start one with `storeloom local up`, or pass --endpoint URL or --stack NAME"
 
