@@ -24,6 +24,8 @@ NONE_PREFIX = "none: "
 PERSONAL_DATA: dict[str, str] = {
     # Redacted: the value is the ``name`` of a PersonalDataTable in storeloom.adapters.redaction.
     "EntitiesTable": "entities",
+    # Decisions and contact history are redacted; attribution records (<store>#attribution) and the KPI
+    # counters (<store>#kpi#<flow>) hold order, run and flow ids, times and amounts, no personal data, and stay.
     "FlowRunsTable": "flow_runs",
     "OutboxTable": "outbox",
     "SuppressionTable": "suppressions",
