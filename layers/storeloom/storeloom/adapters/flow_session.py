@@ -12,8 +12,10 @@ transaction, so they land together or not at all.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -47,6 +49,17 @@ E = TypeVar("E", bound=BaseModel)
 _List = list  # the class defines DecisionLog.list, which hides the builtin in its annotations
 
 
+@dataclass
+class _StepState:
+    cache: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
+    profile: PersonProfile | None = None
+    writes: list[dict[str, Any]] = field(default_factory=list)
+    profile_sets: dict[str, Any] = field(default_factory=dict)
+    absorbed: list[str] = field(default_factory=list)
+    counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    once: tuple[str, str] | None = None
+
+
 def _key_text(key: dict[str, Any]) -> str:
     return "|".join(f"{name}={value['S']}" for name, value in sorted(key.items()))
 
@@ -73,23 +86,25 @@ class DynamoStepSession:
         self._runs = runs
         self._ledger = ledger
         self._tables = tables  # entities, people, suppression, flow_runs, ledger
-        self._reset()
+        self._local = threading.local()
 
     def _reset(self) -> None:
-        self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
-        self._profile: PersonProfile | None = None
-        self._writes: _List[dict[str, Any]] = []
-        self._profile_sets: dict[str, Any] = {}
-        self._absorbed: _List[str] = []
-        self._counts: dict[tuple[str, str], dict[str, int]] = {}
-        self._once: tuple[str, str] | None = None
+        self._local.step = _StepState()
+
+    @property
+    def _s(self) -> _StepState:
+        """This thread's step: a Lambda container runs one step at a time, the local stack several at once."""
+        state: _StepState | None = getattr(self._local, "step", None)
+        if state is None:
+            state = self._local.step = _StepState()
+        return state
 
     # ---------- StepSession ----------
 
     def prefetch(self, plan: ReadPlan) -> None:
         self._reset()
         store = plan.store_id
-        self._once = (store, plan.once) if plan.once else None
+        self._s.once = (store, plan.once) if plan.once else None
         wanted: _List[tuple[str, dict[str, Any]]] = []
         for entity_type, ids in (
             ("cart", plan.carts),
@@ -108,16 +123,16 @@ class DynamoStepSession:
         wanted += [("suppression", to_item({"store_id": store, "contact_key": k})) for k in plan.contact_keys]
         self._batch_read(wanted)
         if plan.person_id:
-            self._profile = self._follow(store, self._cached("people", profile_key(store, plan.person_id)))
+            self._s.profile = self._follow(store, self._cached("people", profile_key(store, plan.person_id)))
 
     def flush(self) -> None:
-        writes = list(self._writes)
-        if self._profile_sets and self._profile is not None:
-            writes.append(self._profile_update(self._profile))
-        counted = [self._count_update(pk, sk, deltas) for (pk, sk), deltas in self._counts.items()]
-        once, self._once = self._once, None
-        self._writes, self._profile_sets = [], {}
-        self._counts = {}
+        writes = list(self._s.writes)
+        if self._s.profile_sets and self._s.profile is not None:
+            writes.append(self._profile_update(self._s.profile))
+        counted = [self._count_update(pk, sk, deltas) for (pk, sk), deltas in self._s.counts.items()]
+        once, self._s.once = self._s.once, None
+        self._s.writes, self._s.profile_sets = [], {}
+        self._s.counts = {}
         if counted and once is not None and self._transact_counted(writes, [self._once_put(*once), *counted]):
             return
         for start in range(0, len(writes), _TRANSACTION_LIMIT):
@@ -129,10 +144,10 @@ class DynamoStepSession:
         """In a step: added with the step's other writes, once per (run, step, attempt). Outside (the starter,
         which counts an entry only when its entry decision is new): at once."""
         key = (counters_partition(store_id, flow_id), bucket)
-        if self._once is None:
+        if self._s.once is None:
             self._transact([self._count_update(*key, deltas)])
             return
-        summed = self._counts.setdefault(key, {})
+        summed = self._s.counts.setdefault(key, {})
         for name, n in deltas.items():
             summed[name] = summed.get(name, 0) + n
 
@@ -195,7 +210,7 @@ class DynamoStepSession:
         unread: _List[str] = []
         for product_id in dict.fromkeys(product_ids):
             key = ("entities", _key_text(self._entity_key(store_id, "product", product_id)))
-            if key not in self._cache:
+            if key not in self._s.cache:
                 unread.append(product_id)
             elif (product := self._entity(store_id, "product", product_id, Product)) is not None:
                 found[product_id] = product
@@ -208,7 +223,7 @@ class DynamoStepSession:
     def purchases(self, store_id: str, marks: Sequence[str]) -> _List[PurchaseMark]:
         partition = entity_partition(store_id, PURCHASE_MARKS)
         keys = {m: to_item({"pk": partition, "entity_id": m}) for m in dict.fromkeys(marks)}
-        unread = [("entities", k) for k in keys.values() if ("entities", _key_text(k)) not in self._cache]
+        unread = [("entities", k) for k in keys.values() if ("entities", _key_text(k)) not in self._s.cache]
         if unread:
             self._batch_read(unread)
         found: _List[PurchaseMark] = []
@@ -227,17 +242,17 @@ class DynamoStepSession:
 
     def is_suppressed(self, store_id: str, key: str) -> bool:
         cache_key = ("suppression", _key_text(to_item({"store_id": store_id, "contact_key": key})))
-        if cache_key in self._cache:
-            return self._cache[cache_key] is not None
+        if cache_key in self._s.cache:
+            return self._s.cache[cache_key] is not None
         return self._suppressions.is_suppressed(store_id, key)
 
     # ---------- ContactHistory ----------
 
     def sends(self, store_id: str, key: str, since: datetime) -> Sequence[SendRecord]:
         if self._owns(key):
-            assert self._profile is not None
+            assert self._s.profile is not None
             first: dict[tuple[str, int], SendRecord] = {}
-            for s in sorted(self._profile.sends, key=lambda s: s.at):
+            for s in sorted(self._s.profile.sends, key=lambda s: s.at):
                 if s.at >= since:
                     first.setdefault((s.run_id, s.step), SendRecord(s.at, s.medium, s.flow_id, s.run_id, s.step))
             return list(first.values())
@@ -245,16 +260,16 @@ class DynamoStepSession:
 
     def record_send(self, store_id: str, key: str, record: SendRecord) -> None:
         if self._owns(key):
-            self._profile_sets["sends"] = [*self._profile_sets.get("sends", []), _send_value(record)]
+            self._s.profile_sets["sends"] = [*self._s.profile_sets.get("sends", []), _send_value(record)]
             return
-        self._writes.append(
+        self._s.writes.append(
             {"Put": {"TableName": self._tables["flow_runs"], "Item": self._runs.send_item(store_id, key, record)}}
         )
 
     # ---------- DecisionLog ----------
 
     def record(self, decision: Decision) -> None:
-        self._writes.append(
+        self._s.writes.append(
             {"Put": {"TableName": self._tables["flow_runs"], "Item": self._runs.decision_item(decision)}}
         )
 
@@ -271,7 +286,7 @@ class DynamoStepSession:
 
     def delivered(self, key: str, provider_id: str, now: datetime) -> None:
         item = self._ledger.delivered_item(key, provider_id, now)
-        self._writes.append({"Put": {"TableName": self._tables["ledger"], "Item": item}})
+        self._s.writes.append({"Put": {"TableName": self._tables["ledger"], "Item": item}})
 
     def release(self, key: str) -> None:
         self._ledger.release(key)
@@ -279,8 +294,8 @@ class DynamoStepSession:
     # ---------- PersonReader, RunTracker, CatalogReader ----------
 
     def person(self, store_id: str, person_id: str) -> PersonProfile | None:
-        if self._profile is not None and person_id in (self._profile.person_id, *self._absorbed):
-            return self._profile
+        if self._s.profile is not None and person_id in (self._s.profile.person_id, *self._s.absorbed):
+            return self._s.profile
         return self._follow(store_id, self._get("people", profile_key(store_id, person_id)))
 
     def find(self, store_id: str, keys: Sequence[tuple[str, str]]) -> PersonProfile | None:
@@ -295,8 +310,8 @@ class DynamoStepSession:
         self._update_profile(store_id, person_id, "SET runs.#r = :run", {"#r": run.run_id}, {":run": value})
 
     def ended(self, store_id: str, person_id: str, run_id: str, at: datetime) -> None:
-        if self._profile is not None and self._profile.person_id == person_id and run_id in self._profile.runs:
-            self._profile_sets.setdefault("ended", {})[run_id] = format_utc(at)
+        if self._s.profile is not None and self._s.profile.person_id == person_id and run_id in self._s.profile.runs:
+            self._s.profile_sets.setdefault("ended", {})[run_id] = format_utc(at)
             return
         names = {"#r": run_id, "#until": "until"}
         self._update_profile(store_id, person_id, "SET runs.#r.#until = :u", names, {":u": format_utc(at)})
@@ -341,24 +356,24 @@ class DynamoStepSession:
 
     def _owns(self, key: str) -> bool:
         """The contact key is the prefetched person's (their sends live on their record)."""
-        if self._profile is None:
+        if self._s.profile is None:
             return False
-        owned = {contact_key("email", e) for e in self._profile.emails}
-        owned |= {contact_key("sms", p) for p in self._profile.phones}
+        owned = {contact_key("email", e) for e in self._s.profile.emails}
+        owned |= {contact_key("sms", p) for p in self._s.profile.phones}
         return key in owned
 
     def _profile_update(self, profile: PersonProfile) -> dict[str, Any]:
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         sets: _List[str] = []
-        if sends := self._profile_sets.get("sends"):
+        if sends := self._s.profile_sets.get("sends"):
             sets.append("sends = list_append(sends, :sends)")
             values[":sends"] = sends
-        for n, (run_id, until) in enumerate(sorted(self._profile_sets.get("ended", {}).items())):
+        for n, (run_id, until) in enumerate(sorted(self._s.profile_sets.get("ended", {}).items())):
             names[f"#r{n}"] = run_id
             sets.append(f"runs.#r{n}.#until = :u{n}")
             values[f":u{n}"] = until
-        if self._profile_sets.get("ended"):
+        if self._s.profile_sets.get("ended"):
             names["#until"] = "until"
         update: dict[str, Any] = {
             "TableName": self._tables["people"],
@@ -387,14 +402,14 @@ class DynamoStepSession:
                 time.sleep(0.05 * 2**attempt)
 
     def _follow(self, store_id: str, item: dict[str, Any] | None) -> PersonProfile | None:
-        self._absorbed = []
+        self._s.absorbed = []
         for _hop in range(_MERGE_HOPS):
             if item is None:
                 return None
             profile = profile_from_item(item)
             if profile.merged_into is None:
                 return profile
-            self._absorbed.append(profile.person_id)
+            self._s.absorbed.append(profile.person_id)
             item = self._get("people", profile_key(store_id, profile.merged_into))
         return None
 
@@ -402,30 +417,30 @@ class DynamoStepSession:
         return to_item({"pk": entity_partition(store_id, entity_type), "entity_id": entity_id})
 
     def _entity(self, store_id: str, entity_type: str, entity_id: str, model: type[E]) -> E | None:
-        item = self._cache.get(("entities", _key_text(self._entity_key(store_id, entity_type, entity_id))))
+        item = self._s.cache.get(("entities", _key_text(self._entity_key(store_id, entity_type, entity_id))))
         body = from_item(item).get("body") if item else None
         return model.model_validate_json(body) if body else None
 
     def _miss(self, store_id: str, entity_type: str, entity_id: str, model: type[E]) -> E | None:
         key = self._entity_key(store_id, entity_type, entity_id)
-        if ("entities", _key_text(key)) in self._cache:
+        if ("entities", _key_text(key)) in self._s.cache:
             return None
         item = self._get("entities", key)
         body = from_item(item).get("body") if item else None
         return model.model_validate_json(body) if body else None
 
     def _cached(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
-        return self._cache.get((table, _key_text(key)))
+        return self._s.cache.get((table, _key_text(key)))
 
     def _cached_or_read(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
-        if (table, _key_text(key)) in self._cache:
-            return self._cache[(table, _key_text(key))]
+        if (table, _key_text(key)) in self._s.cache:
+            return self._s.cache[(table, _key_text(key))]
         return self._get(table, key)
 
     def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
         response = self._client.get_item(TableName=self._tables[table], Key=key, ConsistentRead=True)
         item: dict[str, Any] | None = response.get("Item")
-        self._cache[(table, _key_text(key))] = item
+        self._s.cache[(table, _key_text(key))] = item
         return item
 
     def _batch_read(self, wanted: _List[tuple[str, dict[str, Any]]]) -> None:
@@ -433,7 +448,7 @@ class DynamoStepSession:
         for start in range(0, len(wanted), _BATCH_GET_LIMIT):
             chunk = wanted[start : start + _BATCH_GET_LIMIT]
             for table, key in chunk:
-                self._cache[(table, _key_text(key))] = None
+                self._s.cache[(table, _key_text(key))] = None
             by_name = {self._tables[t]: t for t, _ in chunk}
             request: dict[str, Any] = {}
             for table, key in chunk:
@@ -452,7 +467,7 @@ class DynamoStepSession:
     def _store(self, table: str, item: dict[str, Any], chunk: _List[tuple[str, dict[str, Any]]]) -> None:
         for wanted_table, key in chunk:
             if wanted_table == table and all(item.get(name) == value for name, value in key.items()):
-                self._cache[(table, _key_text(key))] = item
+                self._s.cache[(table, _key_text(key))] = item
                 return
 
 
