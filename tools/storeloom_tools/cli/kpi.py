@@ -7,7 +7,6 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from storeloom.domain.flow_config import FLOWS
 from storeloom_tools.cli.common import add_endpoint_arguments, parse_since, registered_store
@@ -37,32 +36,18 @@ def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.since else datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)
     connection = endpoint.connect(args.endpoint, args.stack)
     store = registered_store(connection, args.store)
+    from storeloom_tools.report.build import build_report
+
     report = build_report(connection.runtime, args.store, since, [args.flow] if args.flow else list(FLOWS), store)
     if args.format == "json":
         sys.stdout.write(json.dumps(report) + "\n")
     elif args.format == "html":
-        from storeloom_tools.report.kpi_html import write_html
+        from storeloom_tools.report.build import write_report
 
-        out = Path(args.out or f"kpi-{args.store}.html")
-        write_html(report, out)
-        sys.stdout.write(f"{out.resolve()}\n")
+        out = write_report(report, Path(args.out or f"kpi-{args.store}.html"))
+        sys.stdout.write(f"{out}\n")
     else:
         from storeloom_tools.report.kpi_table import render_kpi_table
 
         sys.stdout.write(render_kpi_table(report))
     return 0
-
-
-def build_report(runtime: Any, store_id: str, since: datetime, flows: list[str], store: Any) -> dict[str, Any]:
-    from storeloom.adapters.kpi import DynamoCounters
-    from storeloom.bootstrap import services
-    from storeloom.services.kpi import FlowScope, kpi_report
-
-    configs = services.flow_configs(runtime)
-    scopes = []
-    for flow_id in flows:
-        config = configs.current(store_id, flow_id)
-        scopes.append(FlowScope(flow_id, config.holdout_percent if config else 0))
-    reader = DynamoCounters(runtime.settings.require("flow_runs_table"), runtime.aws.client("dynamodb"))
-    currency = (getattr(store, "extra", {}) or {}).get("currency", "USD")
-    return kpi_report(store_id, since, scopes, reader, currency)

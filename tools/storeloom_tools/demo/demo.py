@@ -19,6 +19,7 @@ from storeloom.platforms.registry import get_adapter
 from storeloom.services.ingest.service import normalize_message
 from storeloom.services.stores import secret_name
 from storeloom_tools.demo.demo_carts import CartChapter
+from storeloom_tools.demo.demo_kpi import KpiChapter
 from storeloom_tools.demo.demo_lifecycle import LifecycleChapter
 from storeloom_tools.demo.demo_people import PeopleChapter
 from storeloom_tools.demo.demo_polling import PollingChapter
@@ -28,11 +29,14 @@ from storeloom_tools.local.stack import LocalStack
 SHOPIFY_STORE = "demo-shopify"
 WOO_STORE = "demo-woo"
 LIFECYCLE_STORE = "demo-lifecycle"
+KPI_STORE = "demo-kpi"
 DEMO_SECRETS = {
     SHOPIFY_STORE: "demo-shopify-webhook-secret",
     WOO_STORE: "demo-woo-webhook-secret",
     LIFECYCLE_STORE: "demo-lifecycle-webhook-secret",
+    KPI_STORE: "demo-kpi-webhook-secret",
 }
+KPI_REPORT = Path(".storeloom") / "demo-kpi.html"
 # The report ends with these: the demo's stack is gone by then, so each starts from `storeloom local up`.
 NEXT_STEPS = (
     ("storeloom local up &", "a local stack that stays up (Ctrl-C or kill stops it)"),
@@ -48,6 +52,7 @@ NEXT_STEPS = (
     ("storeloom runs --store my-shop", "each flow run and the decisions it recorded"),
     ("storeloom flows enable --store my-shop --flow post_purchase --category-delay tag:consumable=30d", "cross-sell"),
     ("storeloom segments --store my-shop", "each customer's lifecycle segments (new, repeat, vip, at_risk, lapsed)"),
+    ("storeloom kpi --store my-shop --format html --out kpi.html", "what each flow earned, against its holdout"),
     ("storeloom outbox --store my-shop", "the messages the local channel delivered"),
     (
         "storeloom normalize --platform shopify --topic orders/create events/payloads/shopify_orders_create.json",
@@ -103,13 +108,20 @@ class DemoReport:
     polling: dict[str, Any] = field(default_factory=dict)
     person: dict[str, Any] = field(default_factory=dict)
     lifecycle: dict[str, Any] = field(default_factory=dict)
+    kpi: dict[str, Any] = field(default_factory=dict)
     next_steps: list[str] = field(default_factory=lambda: [command for command, _why in NEXT_STEPS])
 
 
 def register_demo_stores(stack: LocalStack) -> None:
     registry = DynamoStoreRegistry(stack.stack_env("STORES_TABLE"), stack.client("dynamodb"))
     vault = SecretsManagerVault(stack.client("secretsmanager"))
-    for store_id, platform in ((SHOPIFY_STORE, "shopify"), (WOO_STORE, "woocommerce"), (LIFECYCLE_STORE, "shopify")):
+    stores = (
+        (SHOPIFY_STORE, "shopify"),
+        (WOO_STORE, "woocommerce"),
+        (LIFECYCLE_STORE, "shopify"),
+        (KPI_STORE, "shopify"),
+    )
+    for store_id, platform in stores:
         name = secret_name(stack.runtime.settings.store_secret_prefix, store_id)
         arn = vault.create_or_update(name, StoreSecrets((DEMO_SECRETS[store_id],)))
         # A closed loopback port as the API, so nothing the stack runs reaches out; the shop domain is the
@@ -195,6 +207,8 @@ def run_demo(root: Path | None = None) -> DemoReport:
         report.abandoned_carts = chapter.run()
         lifecycle = LifecycleChapter(stack, payloads, LIFECYCLE_STORE, DEMO_SECRETS[LIFECYCLE_STORE])
         report.lifecycle = lifecycle.run()
+        out = stack.root / KPI_REPORT
+        report.kpi = KpiChapter(stack, payloads, KPI_STORE, DEMO_SECRETS[KPI_STORE], out).run()
     finally:
         stack.stop()
     report.stack["seconds"] = f"{(datetime.now(UTC) - started).total_seconds():.1f}"

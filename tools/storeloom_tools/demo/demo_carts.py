@@ -102,13 +102,7 @@ class CartChapter:
         return self._report(orders)
 
     def _point_store_at(self, shop: DroppedWebhook) -> None:
-        """The store's API is the loopback fake, so each step's live re-check really asks the platform."""
-        registry, vault = services.store_registry(self.stack.runtime), services.secrets_vault(self.stack.runtime)
-        secrets = StoreSecrets((self.secret,), api_key=shop.access_token)
-        arn = vault.create_or_update(
-            secret_name(self.stack.runtime.settings.store_secret_prefix, self.store_id), secrets
-        )
-        registry.put(StoreRecord(self.store_id, "shopify", shop.url, arn))
+        point_store_at(self.stack, self.store_id, self.secret, shop)
 
     def _buy(self, client: httpx.Client, shop: DroppedWebhook, shopper: Shopper, orders: dict[str, datetime]) -> None:
         """The order exists on the platform; its webhook arrives unless this shopper's is the one lost."""
@@ -196,6 +190,14 @@ class CartChapter:
             "processed_at": _now(),
             "updated_at": _now(),
         }
+
+
+def point_store_at(stack: LocalStack, store_id: str, secret: str, shop: DroppedWebhook) -> None:
+    """The store's API is the loopback fake, so each step's live re-check really asks the platform."""
+    registry, vault = services.store_registry(stack.runtime), services.secrets_vault(stack.runtime)
+    secrets = StoreSecrets((secret,), api_key=shop.access_token)
+    arn = vault.create_or_update(secret_name(stack.runtime.settings.store_secret_prefix, store_id), secrets)
+    registry.put(StoreRecord(store_id, "shopify", shop.url, arn))
 
 
 def _run_line(run: admin.RunSummary) -> dict[str, Any]:
