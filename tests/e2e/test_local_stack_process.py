@@ -15,8 +15,10 @@ from typing import Any
 
 import boto3
 import httpx
+import jsonpath_ng.ext
 import pytest
 from moto import mock_aws
+from moto.events.utils import EventTemplateParser
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs.models import SQSBackend, sqs_backends
 
@@ -147,6 +149,21 @@ def test_moto_still_has_the_costs_the_hot_path_patches_remove() -> None:
     assert "list_of_moto_modules()" in routing
     retention = inspect.getsource(SQSBackend.is_message_valid_based_on_retention_period)
     assert "get_queue_attributes(" in retention
+    template = inspect.getsource(EventTemplateParser.parse)
+    assert "from jsonpath_ng.ext import parse" in template
+
+
+def test_a_target_s_input_is_filled_as_moto_fills_it_with_each_path_parsed_once() -> None:
+    event = {"id": "e-1", "detail-type": "order", "source": "storeloom", "detail": {"n": 1}, "ingestion-time": 1}
+    paths = {"kind": "$.detail-type", "n": "$.detail.n"}
+    moto_says = EventTemplateParser.parse('{"kind": "<kind>", "n": <n>}', paths, event)  # type: ignore[arg-type]
+    restore = moto_hot_paths.install()
+    try:
+        patched = EventTemplateParser.parse('{"kind": "<kind>", "n": <n>}', paths, event)  # type: ignore[arg-type]
+        assert jsonpath_ng.ext.parse("$.detail.n") is jsonpath_ng.ext.parse("$.detail.n")  # type: ignore[attr-defined]
+    finally:
+        restore()
+    assert patched == moto_says == {"kind": "order", "n": 1}
 
 
 def test_the_hot_path_patches_keep_moto_s_sqs_answers() -> None:

@@ -11,15 +11,21 @@ queue per message, so a receive cost grew with the backlog. The retention period
 SendMessage builds those attributes too (to read ContentBasedDeduplication), and each pass reads the clock
 twice per message (30 ms a send behind a backlog of 500): here a pass reads the clock once.
 
+EventBridge: each event sent to a rule's target fills the target's input template through JSONPath
+expressions, and jsonpath_ng builds a new parser (its grammar tables) for every expression it parses; the
+expressions are a handful of fixed strings, so each is parsed once here.
+
 tests/e2e/test_local_stack_process.py fails if moto changes either.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import jsonpath_ng.ext
 from moto.core.utils import unix_time, unix_time_millis
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs.models import Message, Queue, SQSBackend
@@ -73,6 +79,9 @@ def install() -> Callable[[], None]:
     original_route = DomainDispatcherApplication.get_backend_for_host
     original_retention = SQSBackend.is_message_valid_based_on_retention_period
     original_counts = {name: vars(Queue)[name] for name in QUEUE_COUNTS}
+    original_jsonpath = jsonpath_ng.ext.parse  # type: ignore[attr-defined]
+    # moto imports parse from jsonpath_ng.ext inside the function that fills a target's input, per event.
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=512)(original_jsonpath)  # type: ignore[attr-defined]
     DomainDispatcherApplication.get_backend_for_host = _routes_kept_per_host(original_route)  # type: ignore[method-assign]
     SQSBackend.is_message_valid_based_on_retention_period = _still_retained  # type: ignore[method-assign]
     for name, count in QUEUE_COUNTS.items():
@@ -83,5 +92,6 @@ def install() -> Callable[[], None]:
         SQSBackend.is_message_valid_based_on_retention_period = original_retention  # type: ignore[method-assign]
         for name, count in original_counts.items():
             setattr(Queue, name, count)
+        jsonpath_ng.ext.parse = original_jsonpath  # type: ignore[attr-defined]
 
     return restore
