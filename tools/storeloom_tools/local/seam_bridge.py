@@ -82,7 +82,8 @@ class SeamServer:
         handler = type("BoundInvokeRequest", (_InvokeRequest,), {"dispatch": staticmethod(dispatch)})
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._http.daemon_threads = True
-        self._thread = threading.Thread(target=self._http.serve_forever, name="lambda-seam", daemon=True)
+        # A short poll interval: close() waits for the serving loop to notice, and stacks stop often in tests.
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="lambda-seam", daemon=True)
         self._thread.start()
 
     @property
