@@ -157,7 +157,7 @@ def test_an_order_refunded_before_its_step_gets_nothing(life: Lifecycle) -> None
     life.enable_flow("post_purchase", delays_seconds=[0])
     catalog(life, now)
     customer(life, now)
-    refund = {
+    refund: dict[str, Any] = {
         "payment_status": "refunded",
         "refunded_total": money("20.00"),
         "updated_at": ts(now + timedelta(seconds=1)),
