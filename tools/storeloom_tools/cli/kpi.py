@@ -49,5 +49,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         from storeloom_tools.report.kpi_table import render_kpi_table
 
-        sys.stdout.write(render_kpi_table(report))
+        sys.stdout.write(render_kpi_table(report).rstrip("\n") + "\n")
     return 0
