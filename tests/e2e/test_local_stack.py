@@ -59,6 +59,7 @@ def test_cli_registers_a_store_and_lists_what_its_webhooks_became(
         posted = post(client, webhook_url.split("webhooks/")[0], delivery, "cli-secret", PAYLOADS)
     assert posted.status == 200
     assert local_stack.drain(timeout=30)
+    capsys.readouterr()  # the stack's handlers print their metrics to this process's stdout
     # Then `storeloom entities` lists the canonical order
     assert main(["entities", "--store", "cli-woo", "--type", "order"]) == 0
     [order] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
