@@ -144,6 +144,8 @@ class DynamoStepSession:
         """In a step: added with the step's other writes, once per (run, step, attempt). Outside (the starter,
         which counts an entry only when its entry decision is new): at once."""
         key = (counters_partition(store_id, flow_id), bucket)
+        if not deltas:
+            return
         if self._s.once is None:
             self._transact([self._count_update(*key, deltas)])
             return

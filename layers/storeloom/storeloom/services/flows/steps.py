@@ -177,7 +177,7 @@ class StepRunner:
         return state
 
     def count(self, state: RunState, deltas: dict[str, int], variant: str | None = None) -> None:
-        if self._d.counters is None:
+        if self._d.counters is None or not deltas:
             return
         arm: measure.Arm = "control" if state.held_out else "treated"
         bucket = measure.bucket_key(state.entered_at, state.config.version, variant or measure.NO_VARIANT, arm)
