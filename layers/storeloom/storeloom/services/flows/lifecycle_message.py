@@ -7,9 +7,8 @@ from datetime import datetime
 from storeloom.domain.model import LineItem
 from storeloom.domain.outbound import OutboundMessage
 from storeloom.domain.related import Suggestion
-from storeloom.domain.render import render_html, render_text
 from storeloom.domain.run import RunState
-from storeloom.services.flows.message import message_id_for
+from storeloom.services.flows.message import compose
 
 _SUBJECTS = {
     "post_purchase": "Picked for you, to go with your order",
@@ -41,23 +40,5 @@ def suggestion_items(suggestions: list[Suggestion]) -> list[LineItem]:
 def lifecycle_message(
     state: RunState, to: str, items: list[LineItem], link: str | None, variant: str, now: datetime
 ) -> OutboundMessage:
-    config = state.config
-    return OutboundMessage(
-        message_id=message_id_for(state.run_id, state.step),
-        store_id=config.store_id,
-        flow_id=config.flow_id,
-        run_id=state.run_id,
-        step=state.step,
-        flow_version=config.version,
-        variant=variant,
-        medium=config.medium,
-        to=to,
-        sender=config.sender,
-        subject=_SUBJECTS.get(config.flow_id, "News from the shop"),
-        text=render_text(items, link, config.incentive),
-        html=render_html(items, link, config.incentive),
-        recovery_url=link,
-        incentive=config.incentive,
-        items=items,
-        created_at=now,
-    )
+    subject = _SUBJECTS.get(state.config.flow_id, "News from the shop")
+    return compose(state, to, subject, items, link, variant, now)

@@ -31,6 +31,19 @@ def message_id_for(run_id: str, step: int) -> str:
 def build_message(
     state: RunState, cart: Cart, to: str, items: list[LineItem], variant: str, now: datetime
 ) -> OutboundMessage:
+    return compose(state, to, subject_for(state.step), items, cart.recovery_url, variant, now)
+
+
+def compose(
+    state: RunState,
+    to: str,
+    subject: str,
+    items: list[LineItem],
+    link: str | None,
+    variant: str,
+    now: datetime,
+) -> OutboundMessage:
+    """One step's message: its items, its link and the flow's incentive, rendered as text and HTML."""
     config = state.config
     return OutboundMessage(
         message_id=message_id_for(state.run_id, state.step),
@@ -43,10 +56,10 @@ def build_message(
         medium=config.medium,
         to=to,
         sender=config.sender,
-        subject=subject_for(state.step),
-        text=render_text(items, cart.recovery_url, config.incentive),
-        html=render_html(items, cart.recovery_url, config.incentive),
-        recovery_url=cart.recovery_url,
+        subject=subject,
+        text=render_text(items, link, config.incentive),
+        html=render_html(items, link, config.incentive),
+        recovery_url=link,
         incentive=config.incentive,
         items=items,
         created_at=now,

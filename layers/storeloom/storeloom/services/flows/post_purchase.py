@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from storeloom.domain import eligibility as rules
 from storeloom.domain.model import Order
 from storeloom.domain.related import candidates, choose
 from storeloom.domain.run import RunState
 from storeloom.services.flows.identity import Person
 from storeloom.services.flows.lifecycle_message import lifecycle_message, suggestion_items
 from storeloom.services.flows.ports import ReadPlan
+from storeloom.services.flows.winback import person_plan
 
 if TYPE_CHECKING:
     from storeloom.services.flows.steps import StepRunner
@@ -43,16 +43,9 @@ def bought_after(person: Person, order: Order) -> set[str]:
 class PostPurchase:
     def plan(self, state: RunState) -> ReadPlan:
         subject = state.subject
-        return ReadPlan(
-            store_id=subject.store_id,
-            person_id=subject.person_id,
-            contact_keys=(rules.contact_key("email", subject.email),) if subject.email else (),
-            orders=(subject.order_id,) if subject.order_id else (),
-            customers=(subject.customer_id,) if subject.customer_id else (),
-            products=tuple(subject.product_ids),
-            copurchase=tuple(subject.product_ids),
-            catalog=tuple(subject.catalog),
-        )
+        bought = tuple(subject.product_ids)
+        orders = (subject.order_id,) if subject.order_id else ()
+        return person_plan(state, orders=orders, products=bought, copurchase=bought, catalog=tuple(subject.catalog))
 
     def run(self, runner: StepRunner, state: RunState, now: datetime) -> RunState:
         deps, subject = runner.deps, state.subject

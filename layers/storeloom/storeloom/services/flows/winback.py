@@ -17,16 +17,32 @@ if TYPE_CHECKING:
     from storeloom.services.flows.steps import StepRunner
 
 
+def person_plan(
+    state: RunState,
+    orders: tuple[str, ...] = (),
+    products: tuple[str, ...] = (),
+    copurchase: tuple[str, ...] = (),
+    catalog: tuple[str, ...] = (),
+) -> ReadPlan:
+    """What a step about a person reads in its batch: their record, their address's suppression, their
+    customer record and purchase marks, and a flow's own (an order, its products, their related items)."""
+    subject = state.subject
+    return ReadPlan(
+        store_id=subject.store_id,
+        person_id=subject.person_id,
+        contact_keys=(rules.contact_key("email", subject.email),) if subject.email else (),
+        customers=(subject.customer_id,) if subject.customer_id else (),
+        purchases=tuple(marks_for([subject.customer_id or ""], [subject.email or ""])),
+        orders=orders,
+        products=products,
+        copurchase=copurchase,
+        catalog=catalog,
+    )
+
+
 class Winback:
     def plan(self, state: RunState) -> ReadPlan:
-        subject = state.subject
-        return ReadPlan(
-            store_id=subject.store_id,
-            person_id=subject.person_id,
-            contact_keys=(rules.contact_key("email", subject.email),) if subject.email else (),
-            customers=(subject.customer_id,) if subject.customer_id else (),
-            purchases=tuple(marks_for([subject.customer_id or ""], [subject.email or ""])),
-        )
+        return person_plan(state)
 
     def run(self, runner: StepRunner, state: RunState, now: datetime) -> RunState:
         deps, store = runner.deps, state.subject.store_id
