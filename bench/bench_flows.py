@@ -82,10 +82,23 @@ def _report_lifecycle() -> None:
                 drive(life)
             finally:
                 restore()
+            _report_transitions(aws, name)
         for (flow, warm), calls in zip(life.step_requests, life.step_calls_by_op, strict=True):
             total = sum(calls.values())
             print(f"{name} scenario, {flow} step: {warm} AWS requests (target <= 5); {total} with the store record")
             print(f"  and signing keys a cold function reads once per 300 s: {calls}")
+
+
+def _report_transitions(aws: Any, flow_id: str) -> None:
+    """State transitions of each finished run of the flow (Standard workflows bill per transition)."""
+    machine = {"post_purchase": "PostPurchaseStateMachine", "winback": "WinbackStateMachine"}[flow_id]
+    sfn = aws.client("stepfunctions")
+    for execution in sfn.list_executions(stateMachineArn=aws.ref(machine))["executions"]:
+        events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+        transitions = sum(1 for event in events if event["type"].endswith("StateEntered"))
+        steps = sum(1 for event in events if event["type"] == "TaskStateEntered")
+        cost = transitions * PRICE_PER_1000_TRANSITIONS
+        print(f"{flow_id}: {transitions} state transitions for a run of {steps} steps, ${cost:.3f} per 1,000 runs")
 
 
 def _report_live() -> None:
