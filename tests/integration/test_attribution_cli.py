@@ -13,7 +13,6 @@ from storeloom.adapters.people import profile_key
 from storeloom.bootstrap import services
 from storeloom.domain.types import format_utc
 from storeloom_tools.cli import main
-from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
 from tests.support.people import T0, customer, days, order
 from tests.support.webhooks import register_store
@@ -23,8 +22,7 @@ STORE = "shop-1"
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> AwsStack:
-    connection = aws_stack.connection("http://function-url.local/")
-    monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
+    aws_stack.serve_cli(monkeypatch, "http://function-url.local/")
     register_store(aws_stack, STORE, "shopify", "secret")
     refresher = services.segment_refresher(aws_stack.runtime, attribution=True)
     person_id = refresher.handle(customer(STORE, "c1", T0)).person_id

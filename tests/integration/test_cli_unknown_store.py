@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from storeloom_tools.cli import main
-from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
 from tests.support.webhooks import register_store
 
@@ -30,8 +29,7 @@ COMMANDS = [
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> AwsStack:
-    connection = aws_stack.connection("http://function-url.local/")
-    monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
+    aws_stack.serve_cli(monkeypatch, "http://function-url.local/")
     register_store(aws_stack, "real-shop", "shopify", "secret")  # a registered store is no excuse
     return aws_stack
 

@@ -13,15 +13,13 @@ from storeloom.adapters.flow_session import DynamoStepSession
 from storeloom.bootstrap import services
 from storeloom.domain import measurement as measure
 from storeloom_tools.cli import main
-from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
 from tests.support.webhooks import register_store
 
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
-    connection = aws_stack.connection()
-    monkeypatch.setattr(endpoint, "connect", lambda *_args: connection)
+    aws_stack.serve_cli(monkeypatch)
     register_store(aws_stack, "s1", "shopify", "secret")
     yield aws_stack
 

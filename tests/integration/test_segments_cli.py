@@ -10,7 +10,6 @@ import pytest
 
 from storeloom.bootstrap import services
 from storeloom_tools.cli import main
-from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
 from tests.support.people import customer, order
 from tests.support.webhooks import register_store
@@ -20,8 +19,7 @@ STORE = "shop-1"
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> AwsStack:
-    connection = aws_stack.connection("http://function-url.local/")
-    monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
+    aws_stack.serve_cli(monkeypatch, "http://function-url.local/")
     register_store(aws_stack, STORE, "shopify", "secret")
     now = datetime.now(UTC).replace(microsecond=0)
     refresher = services.segment_refresher(aws_stack.runtime)

@@ -9,14 +9,12 @@ import pytest
 
 from storeloom.bootstrap import services
 from storeloom_tools.cli import main
-from storeloom_tools.local import endpoint
 from tests.support.aws import AwsStack
 
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
-    connection = aws_stack.connection("http://function-url.local/")
-    monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
+    aws_stack.serve_cli(monkeypatch, "http://function-url.local/")
     yield aws_stack
 
 

@@ -16,7 +16,6 @@ from storeloom.domain.eligibility import contact_key
 from storeloom.domain.ses_feedback import store_tag
 from storeloom.services.flows.message import build_message, with_unsubscribe
 from storeloom_tools.cli import main
-from storeloom_tools.local import endpoint
 from storeloom_tools.local.url_server import function_url_event
 from tests.support.aws import AwsStack
 from tests.support.webhooks import register_store
@@ -27,8 +26,7 @@ STORE = "shop.one"
 
 @pytest.fixture
 def cli(aws_stack: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsStack]:
-    connection = aws_stack.connection("http://function-url.local/")
-    monkeypatch.setattr(endpoint, "connect", lambda *_: connection)
+    aws_stack.serve_cli(monkeypatch, "http://function-url.local/")
     register_store(aws_stack, STORE, "shopify", "secret")
     yield aws_stack
 

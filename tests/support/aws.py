@@ -54,6 +54,13 @@ class AwsStack:
         """What the CLI would connect to for this stack."""
         return StackConnection(None, webhook_base_url, dict(self.runtime.environment))
 
+    def serve_cli(self, monkeypatch: pytest.MonkeyPatch, webhook_base_url: str | None = None) -> None:
+        """Make every ``storeloom`` command in the test talk to this stack."""
+        from storeloom_tools.local import endpoint
+
+        connection = self.connection(webhook_base_url)
+        monkeypatch.setattr(endpoint, "connect", lambda *_args: connection)
+
 
 @contextmanager
 def provisioned_stack(monkeypatch: pytest.MonkeyPatch, parameters: dict[str, str] | None = None) -> Iterator[AwsStack]:

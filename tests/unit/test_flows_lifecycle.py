@@ -12,7 +12,7 @@ from storeloom.domain.person import ActiveRun, OrderFacts, PersonProfile
 from storeloom.domain.run import RunState, Subject
 from storeloom.services.flows.starter import FlowStarter, SegmentChange
 from tests.fakes.flows import MemoryCommerce, MemoryDecisions, MemoryExecutions, MemoryFlowConfigs, MemoryPeople
-from tests.unit.flows_builders import NOW, STORE, World, order, product
+from tests.unit.flows_builders import NOW, STORE, World, customer, order, product
 
 MUG, SAUCER, BEANS, SPOON = "p1", "p2", "p3", "p4"
 
@@ -70,19 +70,13 @@ def order_event(the_order: Order) -> CommerceEvent:
 def catalog_world(**order_overrides: Any) -> World:
     w = World()
     w.commerce.orders.append(bought_order(**order_overrides))
-    w.commerce.customers["cust-1"] = _customer()
+    w.commerce.customers["cust-1"] = customer()
     w.commerce.products[MUG] = product(id=MUG, related_product_ids=[SAUCER], tags=["kitchen"])
     w.commerce.products[SAUCER] = product(id=SAUCER, title="Saucer", variants=[variant("v2", "4.00")])
     w.commerce.products[BEANS] = product(id=BEANS, title="Beans", variants=[variant("v3", "9.00")])
     w.commerce.products[SPOON] = product(id=SPOON, title="Spoon", variants=[variant("v4", "2.00")])
     w.people.add(profile(orders={"o-1": facts("o-1", NOW - timedelta(days=14), [MUG])}))
     return w
-
-
-def _customer() -> Any:
-    from tests.unit.flows_builders import customer
-
-    return customer()
 
 
 def variant(variant_id: str, price: str, in_stock: bool = True) -> dict[str, Any]:
